@@ -1,0 +1,162 @@
+//! `Builder`: a runtime's configuration.
+
+use super::blocking::{BlockingConfig, BlockingPool};
+use super::idle::MAX_WORKERS;
+use super::runtime::Runtime;
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+/// Configures and builds a [`Runtime`].
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// let rt = corun::Runtime::builder()
+///     .worker_threads(2)
+///     .thread_name("app-worker")
+///     .max_blocking_threads(8)
+///     .build()?;
+/// assert_eq!(rt.block_on(async { 1 }), 1);
+/// # Ok(())
+/// # }
+/// ```
+pub struct Builder {
+    worker_threads: Option<usize>,
+    thread_name: String,
+    thread_stack_size: Option<usize>,
+    max_blocking_threads: usize,
+    thread_keep_alive: Duration,
+}
+
+impl Builder {
+    /// The defaults: one worker per core, threads named `corun-worker-N`, at most 512
+    /// blocking threads kept alive 10 s when idle.
+    ///
+    /// ```
+    /// let rt = corun::Builder::new().build().unwrap();
+    /// assert_eq!(rt.block_on(async { "ok" }), "ok");
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            thread_name: "corun-worker".to_owned(),
+            thread_stack_size: None,
+            max_blocking_threads: 512,
+            thread_keep_alive: Duration::from_secs(10),
+        }
+    }
+
+    /// Number of worker threads (default: the number of CPUs). Zero is an error at
+    /// [`build`](Builder::build).
+    ///
+    /// ```
+    /// let rt = corun::Runtime::builder().worker_threads(3).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Name prefix for worker threads; they are named `{name}-{index}`, and blocking
+    /// threads `{name}-blocking`.
+    ///
+    /// ```
+    /// let rt = corun::Runtime::builder().thread_name("crawler").build().unwrap();
+    /// let name = rt.block_on(async {
+    ///     corun::spawn(async { std::thread::current().name().unwrap().to_owned() }).await
+    /// });
+    /// assert!(name.unwrap().starts_with("crawler-"));
+    /// ```
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Stack size of worker and blocking threads (default: the platform's).
+    ///
+    /// ```
+    /// let rt = corun::Runtime::builder().thread_stack_size(4 << 20).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// The most blocking threads alive at once (default 512). Zero is an error at
+    /// [`build`](Builder::build).
+    ///
+    /// ```
+    /// let rt = corun::Runtime::builder().max_blocking_threads(1).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before exiting (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = corun::Runtime::builder().thread_keep_alive(Duration::from_millis(100)).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn thread_keep_alive(&mut self, keep_alive: Duration) -> &mut Builder {
+        self.thread_keep_alive = keep_alive;
+        self
+    }
+
+    /// Starts the runtime's worker threads.
+    ///
+    /// # Errors
+    /// `InvalidInput` for zero (or more than 65535) workers or zero blocking threads; the
+    /// operating system's error if a thread cannot be started.
+    ///
+    /// ```
+    /// let err = corun::Runtime::builder().worker_threads(0).build().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let workers = self.worker_threads.unwrap_or_else(num_cpus::get);
+        if workers == 0 {
+            return Err(invalid("worker_threads must be at least 1"));
+        }
+        if workers > MAX_WORKERS {
+            return Err(invalid("worker_threads must be at most 65535"));
+        }
+        if self.max_blocking_threads == 0 {
+            return Err(invalid("max_blocking_threads must be at least 1"));
+        }
+        let blocking = BlockingPool::new(BlockingConfig {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.thread_keep_alive,
+            thread_name: format!("{}-blocking", self.thread_name),
+            stack_size: self.thread_stack_size,
+        });
+        Runtime::start(workers, &self.thread_name, self.thread_stack_size, blocking)
+    }
+}
+
+fn invalid(message: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_keep_alive", &self.thread_keep_alive)
+            .finish()
+    }
+}

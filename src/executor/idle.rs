@@ -1,0 +1,127 @@
+//! `Idle`: which workers are searching for work and which are parked.
+//!
+//! The protocol follows tokio's `scheduler/multi_thread/idle.rs` (itself after Go's
+//! scheduler). One packed atomic counts *searching* workers (looking for work to steal) and
+//! *unparked* workers; the list of parked workers sits behind a mutex. Rules:
+//!
+//! - At most half the workers search at once, so a burst of work does not send every idle
+//!   core into a stealing storm.
+//! - A producer that made work available (push, then a `SeqCst` fence) wakes a parked
+//!   worker only if none is searching: a searcher will find the work.
+//! - A worker that stops searching because it found work, and was the last searcher,
+//!   wakes another one, so work keeps spreading one worker at a time (no thundering herd).
+//! - The last searcher to park re-checks every queue *after* its decrement (and a fence).
+//!   Either the producer's load saw the decrement (and wakes someone), or the searcher's
+//!   re-check sees the work: a wakeup cannot be lost.
+//!
+//! State layout: bits `0..16` searching, bits `16..` unparked.
+
+use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::sync::Mutex;
+
+const UNPARKED_SHIFT: u32 = 16;
+const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;
+const SEARCHING_ONE: usize = 1;
+const UNPARKED_ONE: usize = 1 << UNPARKED_SHIFT;
+
+/// The most workers the packed counters can hold.
+pub(crate) const MAX_WORKERS: usize = SEARCHING_MASK;
+
+#[derive(Debug)]
+pub(crate) struct Idle {
+    state: AtomicUsize,
+    num_workers: usize,
+    /// Indices of parked workers.
+    sleepers: Mutex<Vec<usize>>,
+}
+
+#[derive(Clone, Copy)]
+struct Counts(usize);
+
+impl Counts {
+    fn searching(self) -> usize {
+        self.0 & SEARCHING_MASK
+    }
+    fn unparked(self) -> usize {
+        self.0 >> UNPARKED_SHIFT
+    }
+}
+
+impl Idle {
+    /// All workers start unparked and not searching.
+    pub(crate) fn new(num_workers: usize) -> Idle {
+        assert!(
+            (1..=MAX_WORKERS).contains(&num_workers),
+            "worker count {num_workers} outside 1..={MAX_WORKERS}"
+        );
+        Idle {
+            state: AtomicUsize::new(num_workers << UNPARKED_SHIFT),
+            num_workers,
+            sleepers: Mutex::new(Vec::with_capacity(num_workers)),
+        }
+    }
+
+    fn load(&self) -> Counts {
+        Counts(self.state.load(SeqCst))
+    }
+
+    /// Called by a producer after it published work. Returns the worker to unpark, already
+    /// counted as searching and unparked.
+    pub(crate) fn worker_to_notify(&self) -> Option<usize> {
+        // Pairs with the fence in `transition_worker_to_parked`'s caller: the producer's push
+        // comes before this load in the single SeqCst order.
+        crate::sync::atomic::fence(SeqCst);
+        if !self.should_notify() {
+            return None;
+        }
+        let mut sleepers = self.sleepers.lock();
+        // Re-check under the lock: another producer may have woken a worker meanwhile.
+        if !self.should_notify() {
+            return None;
+        }
+        let index = sleepers.pop()?;
+        self.state.fetch_add(SEARCHING_ONE | UNPARKED_ONE, SeqCst);
+        Some(index)
+    }
+
+    fn should_notify(&self) -> bool {
+        let counts = self.load();
+        counts.searching() == 0 && counts.unparked() < self.num_workers
+    }
+
+    /// Returns true if the worker may start searching (fewer than half are).
+    pub(crate) fn transition_worker_to_searching(&self) -> bool {
+        let counts = self.load();
+        if 2 * counts.searching() >= self.num_workers {
+            return false;
+        }
+        // The check above is a hint; a few extra searchers are harmless.
+        self.state.fetch_add(SEARCHING_ONE, SeqCst);
+        true
+    }
+
+    /// A searching worker found work. Returns true if it was the last searcher, in which
+    /// case it must wake another worker to keep the search going.
+    pub(crate) fn transition_worker_from_searching(&self) -> bool {
+        let prev = Counts(self.state.fetch_sub(SEARCHING_ONE, SeqCst));
+        debug_assert!(prev.searching() > 0);
+        prev.searching() == 1
+    }
+
+    /// The worker is about to park. Returns true if it was the last searcher, in which case
+    /// it must re-check every queue before sleeping.
+    pub(crate) fn transition_worker_to_parked(&self, index: usize, is_searching: bool) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let dec = UNPARKED_ONE + if is_searching { SEARCHING_ONE } else { 0 };
+        let prev = Counts(self.state.fetch_sub(dec, SeqCst));
+        sleepers.push(index);
+        is_searching && prev.searching() == 1
+    }
+
+    /// True while `index` is in the parked list: a worker woken without being removed from
+    /// it (a spurious wakeup, or an unpark meant for shutdown) must not count itself as
+    /// searching.
+    pub(crate) fn is_parked(&self, index: usize) -> bool {
+        self.sleepers.lock().contains(&index)
+    }
+}

@@ -1,0 +1,101 @@
+//! The executor: worker threads with work-stealing queues, the blocking pool, and the
+//! runtime types users hold (`Runtime`, `Builder`, `Handle`).
+//!
+//! Layering: this module uses `task` (the raw task and its `Schedule` trait) and `sync`;
+//! nothing below it knows it exists. Files, one concept each:
+//!
+//! - `shared`: state every worker and task reaches, and where a scheduled task goes;
+//! - `worker`: the worker loop (find, run, steal, park);
+//! - `idle`: the searching/parked counters that decide whom to wake;
+//! - `park`: the per-thread parker; `inject`: the global queue and its close protocol;
+//! - `blocking`: the blocking pool; `block_on`: driving a future on the calling thread;
+//! - `context`: the thread's current runtime; `runtime`, `builder`, `handle`: public API.
+
+mod block_on;
+mod blocking;
+mod builder;
+mod context;
+mod handle;
+mod idle;
+mod inject;
+mod park;
+mod runtime;
+mod shared;
+mod worker;
+mod yield_now;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use runtime::Runtime;
+pub use yield_now::{yield_now, YieldNow};
+
+use crate::task::JoinHandle;
+use context::NO_RUNTIME;
+use std::future::Future;
+
+/// Runs `future` to completion on a new runtime with one worker per core, then shuts the
+/// runtime down: `asyncio.run(main())`.
+///
+/// # Panics
+/// If the runtime cannot start (the OS refuses threads), or if called from inside a
+/// runtime; use [`Runtime`] to handle the first case as an error.
+///
+/// ```
+/// let answer = corun::run(async {
+///     let task = corun::spawn(async { 21 });
+///     task.await.unwrap() * 2
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub fn run<F: Future>(future: F) -> F::Output {
+    let runtime =
+        Runtime::new().unwrap_or_else(|err| panic!("corun::run could not start a runtime: {err}"));
+    runtime.block_on(future)
+}
+
+/// Spawns a task on the current runtime: asyncio's `create_task`. The task starts running
+/// on a worker at once, whether or not its [`JoinHandle`] is awaited.
+///
+/// # Panics
+/// Outside a runtime (see [`Handle::try_current`]): call it from a task or `block_on`, or
+/// use [`Runtime::spawn`] / [`Handle::spawn`].
+///
+/// ```
+/// corun::run(async {
+///     let task = corun::spawn(async { "Task 1 result" });
+///     assert_eq!(task.await.unwrap(), "Task 1 result");
+/// });
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    context::with_current(|handle| match handle {
+        Some(handle) => handle.spawn(future),
+        None => panic!("corun::spawn: {NO_RUNTIME}"),
+    })
+}
+
+/// Runs a blocking closure on the current runtime's blocking pool, so it does not stall a
+/// worker.
+///
+/// # Panics
+/// Outside a runtime, like [`spawn`].
+///
+/// ```
+/// corun::run(async {
+///     let len = corun::spawn_blocking(|| "some synchronous work".len()).await.unwrap();
+///     assert_eq!(len, 21);
+/// });
+/// ```
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    context::with_current(|handle| match handle {
+        Some(handle) => handle.spawn_blocking(f),
+        None => panic!("corun::spawn_blocking: {NO_RUNTIME}"),
+    })
+}

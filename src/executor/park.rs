@@ -1,0 +1,79 @@
+//! `Parker`: puts one thread to sleep until another unparks it, without lost wakeups.
+//!
+//! The classic three-state parker (as in std's generic `thread::park` and tokio's
+//! `park/thread.rs`): `EMPTY`, `PARKED` and `NOTIFIED` in one atomic, with a mutex and a
+//! condition variable for the slow path. An `unpark` that comes before the `park` leaves a
+//! token (`NOTIFIED`) that the next `park` consumes, so the order of the two calls does not
+//! matter. Each worker has one; `block_on` uses one per call.
+
+use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::sync::{Condvar, Mutex};
+
+const EMPTY: usize = 0;
+const PARKED: usize = 1;
+const NOTIFIED: usize = 2;
+
+#[derive(Debug)]
+pub(crate) struct Parker {
+    state: AtomicUsize,
+    lock: Mutex<()>,
+    condvar: Condvar,
+}
+
+impl Parker {
+    pub(crate) fn new() -> Parker {
+        Parker {
+            state: AtomicUsize::new(EMPTY),
+            lock: Mutex::new(()),
+            condvar: Condvar::new(),
+        }
+    }
+
+    /// Blocks until `unpark` is called (or returns at once if it already was). May also
+    /// return spuriously; callers re-check their condition.
+    pub(crate) fn park(&self) {
+        // Fast path: consume a pending token. SeqCst everywhere: the state is also read
+        // against the run queues by the idle protocol (see `idle.rs`).
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        let mut guard = self.lock.lock();
+        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Unparked between the fast path and taking the lock.
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("park state {actual}: only one thread parks a Parker"),
+        }
+        loop {
+            self.condvar.wait(&mut guard);
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+            // A spurious wakeup: still PARKED.
+        }
+    }
+
+    /// Wakes the parked thread, or makes its next `park` return at once.
+    pub(crate) fn unpark(&self) {
+        match self.state.swap(NOTIFIED, SeqCst) {
+            EMPTY | NOTIFIED => return,
+            PARKED => {}
+            actual => unreachable!("park state {actual}"),
+        }
+        // The parked thread holds the lock from its PARKED store until it waits; taking
+        // the lock here makes sure it is waiting before we notify, so the notify is not lost.
+        drop(self.lock.lock());
+        self.condvar.notify_one();
+    }
+}

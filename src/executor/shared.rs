@@ -1,0 +1,162 @@
+//! `Shared`: the part of a runtime every worker, handle and task can reach, and the
+//! scheduling policy that decides where a task goes.
+//!
+//! A task is queued in one of three places:
+//! - a worker's **LIFO slot**, when a task running on that worker wakes it: the woken task
+//!   is likely to read what the waker just wrote, so it runs next (message-passing
+//!   latency). The slot holds one task; the one it displaces goes to the back of the queue.
+//! - the worker's **local queue** (a `crossbeam-deque` FIFO): new spawns from a worker,
+//!   displaced LIFO tasks, and tasks that woke themselves while running (`yield_now`, hot
+//!   channels), so a self-waking task goes behind everything else.
+//! - the **injector**, for everything scheduled from outside the workers.
+//!
+//! Whenever work lands in a stealable queue, a parked worker is woken if none is
+//! searching (see `idle.rs`).
+
+use super::blocking::BlockingPool;
+use super::idle::Idle;
+use super::inject::Inject;
+use super::park::Parker;
+use super::worker;
+use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
+use crate::sync::deque::Stealer;
+use crate::sync::Arc;
+use crate::task::{self, JoinHandle, OwnedTasks, Schedule, Task};
+use crossbeam_utils::CachePadded;
+use std::future::Future;
+
+pub(crate) type Notified = task::Notified<Arc<Shared>>;
+
+pub(crate) struct Shared {
+    /// Per worker, what the other workers use: its queue's stealer and its parker.
+    pub(super) remotes: Box<[Remote]>,
+    pub(super) inject: Inject<Notified>,
+    pub(super) idle: Idle,
+    pub(super) owned: OwnedTasks<Arc<Shared>>,
+    pub(super) blocking: BlockingPool,
+    /// Read by every worker on every tick; written once.
+    shutdown: CachePadded<AtomicBool>,
+    /// Spreads spawns from outside the workers over the owner list's shards.
+    next_shard: CachePadded<AtomicUsize>,
+}
+
+pub(super) struct Remote {
+    pub(super) stealer: Stealer<Notified>,
+    pub(super) parker: Parker,
+}
+
+/// Where a task being queued comes from.
+#[derive(Clone, Copy)]
+pub(super) enum Origin {
+    /// A new task.
+    Spawn,
+    /// A waker fired.
+    Wake,
+    /// The task woke itself during its own poll.
+    Yield,
+}
+
+impl Shared {
+    pub(super) fn new(stealers: Vec<Stealer<Notified>>, blocking: BlockingPool) -> Shared {
+        let num_workers = stealers.len();
+        let remotes = stealers
+            .into_iter()
+            .map(|stealer| Remote {
+                stealer,
+                parker: Parker::new(),
+            })
+            .collect();
+        Shared {
+            remotes,
+            inject: Inject::new(),
+            idle: Idle::new(num_workers),
+            owned: OwnedTasks::new(num_workers * 4),
+            blocking,
+            shutdown: CachePadded::new(AtomicBool::new(false)),
+            next_shard: CachePadded::new(AtomicUsize::new(0)),
+        }
+    }
+
+    pub(super) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(super) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new(future, self.clone());
+        let shard = worker::current_index(self)
+            // Relaxed: only spreads load; any value is correct.
+            .unwrap_or_else(|| self.next_shard.fetch_add(1, Relaxed));
+        if let Some(notified) = self.owned.bind(task, notified, shard) {
+            self.schedule_task(notified, Origin::Spawn);
+        }
+        join
+    }
+
+    pub(super) fn schedule_task(&self, task: Notified, origin: Origin) {
+        let task = match worker::schedule_local(self, task, origin) {
+            Ok(()) => return,
+            Err(task) => task,
+        };
+        // Not on one of our workers. If the injector is closed, shutdown is cancelling
+        // every task through the owner list, so this reference is simply released.
+        if self.inject.push(task).is_ok() {
+            self.notify_parked();
+        }
+    }
+
+    /// Wakes a parked worker if no worker is searching.
+    pub(super) fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark();
+        }
+    }
+
+    /// True if any stealable queue holds work. The fence orders this read after the
+    /// caller's idle-state update (see `idle.rs`).
+    pub(super) fn has_work(&self) -> bool {
+        fence(SeqCst);
+        !self.inject.is_empty() || self.remotes.iter().any(|remote| !remote.stealer.is_empty())
+    }
+
+    pub(super) fn is_shutdown(&self) -> bool {
+        // Acquire: pairs with the Release store in `begin_shutdown`.
+        self.shutdown.load(Acquire)
+    }
+
+    /// Tells every worker to stop and wakes the parked ones.
+    pub(super) fn begin_shutdown(&self) {
+        self.shutdown.store(true, Release);
+        for remote in self.remotes.iter() {
+            remote.parker.unpark();
+        }
+    }
+
+    /// With the workers gone: cancels every task (dropping its future on this thread) and
+    /// empties the injector for good.
+    pub(super) fn cancel_all_tasks(&self) {
+        self.owned.close_and_cancel_all();
+        self.inject.close();
+        while let Some(task) = self.inject.pop() {
+            drop(task);
+        }
+        debug_assert!(self.owned.is_empty());
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, Origin::Wake);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule_task(task, Origin::Yield);
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.owned.release(task)
+    }
+}

@@ -1,0 +1,253 @@
+//! The worker loop: find a task, run it, and park when there is none.
+//!
+//! Each worker owns a `crossbeam-deque` FIFO queue and a LIFO slot (see `shared.rs` for
+//! what goes where). Its loop, after tokio's multi-thread scheduler:
+//!
+//! 1. Every `GLOBAL_QUEUE_INTERVAL` ticks, take from the injector first, so work from
+//!    outside is never starved by a busy local queue.
+//! 2. LIFO slot, then local queue, then a batch from the injector.
+//! 3. Steal half of a random victim's queue (`steal_batch_and_pop`), if fewer than half the
+//!    workers are already searching.
+//! 4. Park (see `idle.rs` for the protocol that makes this safe).
+//!
+//! After running a task, the worker runs what its LIFO slot received, at most
+//! `MAX_LIFO_POLLS` times in a row; then the slot's task goes to the back of the queue, so
+//! two tasks waking each other cannot starve the rest.
+
+use super::context;
+use super::handle::Handle;
+use super::shared::{Notified, Origin, Shared};
+use crate::sync::deque::{Steal, Worker as LocalQueue};
+use crate::sync::Arc;
+use std::cell::Cell;
+
+#[cfg(not(corun_loom))]
+const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+#[cfg(corun_loom)]
+const GLOBAL_QUEUE_INTERVAL: u32 = 2;
+
+const MAX_LIFO_POLLS: usize = 3;
+
+scoped_tls::scoped_thread_local!(static CURRENT: WorkerContext);
+
+/// What a worker shares with the code it runs: the queues that `schedule` pushes to.
+/// Owned by the worker thread, reached through the scoped thread-local `CURRENT`.
+struct WorkerContext {
+    index: usize,
+    shared: Arc<Shared>,
+    queue: LocalQueue<Notified>,
+    lifo: Cell<Option<Notified>>,
+}
+
+/// The loop's own state.
+struct Worker<'a> {
+    cx: &'a WorkerContext,
+    tick: u32,
+    rng: FastRand,
+    searching: bool,
+}
+
+/// Runs worker `index` of `shared` until shutdown.
+pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>) {
+    let handle = Handle {
+        shared: shared.clone(),
+    };
+    let _current = context::set_current(&handle);
+    let _driving = context::enter_driving();
+    let cx = WorkerContext {
+        index,
+        shared,
+        queue,
+        lifo: Cell::new(None),
+    };
+    CURRENT.set(&cx, || {
+        Worker {
+            cx: &cx,
+            tick: 0,
+            rng: FastRand::new(index),
+            searching: false,
+        }
+        .run();
+    });
+    // Queued references are dropped with `cx`; the futures they point to are cancelled by
+    // the shutdown that follows, through the owner list.
+}
+
+/// The index of the current worker, if this thread is a worker of `shared`.
+pub(super) fn current_index(shared: &Shared) -> Option<usize> {
+    with_local(shared, |cx| cx.index)
+}
+
+/// Queues `task` on the current worker if this thread is one of `shared`'s; otherwise gives
+/// it back.
+pub(super) fn schedule_local(
+    shared: &Shared,
+    task: Notified,
+    origin: Origin,
+) -> Result<(), Notified> {
+    let mut task = Some(task);
+    let queued = with_local(shared, |cx| {
+        let task = task.take().expect("taken once");
+        let displaced = match origin {
+            Origin::Wake => match cx.lifo.replace(Some(task)) {
+                None => return,
+                Some(displaced) => displaced,
+            },
+            Origin::Spawn | Origin::Yield => task,
+        };
+        cx.queue.push(displaced);
+        shared.notify_parked();
+    });
+    match queued {
+        Some(()) => Ok(()),
+        None => Err(task.expect("not taken when not queued")),
+    }
+}
+
+fn with_local<R>(shared: &Shared, f: impl FnOnce(&WorkerContext) -> R) -> Option<R> {
+    if !CURRENT.is_set() {
+        return None;
+    }
+    CURRENT.with(|cx| std::ptr::eq(&*cx.shared, shared).then(|| f(cx)))
+}
+
+impl Worker<'_> {
+    fn shared(&self) -> &Shared {
+        &self.cx.shared
+    }
+
+    fn run(&mut self) {
+        while !self.shared().is_shutdown() {
+            self.tick = self.tick.wrapping_add(1);
+            if let Some(task) = self.next_task() {
+                self.run_task(task);
+            } else if let Some(task) = self.steal_work() {
+                self.run_task(task);
+            } else {
+                self.park();
+            }
+        }
+    }
+
+    fn next_task(&mut self) -> Option<Notified> {
+        let inject = &self.shared().inject;
+        if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(task) = inject.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.cx.lifo.take() {
+            return Some(task);
+        }
+        if let Some(task) = self.cx.queue.pop() {
+            return Some(task);
+        }
+        loop {
+            match inject.steal_batch_and_pop(&self.cx.queue) {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => {}
+            }
+        }
+    }
+
+    /// Steals from a random victim, then the injector. Returns `None` if there is nothing
+    /// or if enough workers are searching already.
+    fn steal_work(&mut self) -> Option<Notified> {
+        if !self.searching {
+            if !self.shared().idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.searching = true;
+        }
+        let remotes = &self.cx.shared.remotes;
+        let start = self.rng.next_below(remotes.len());
+        loop {
+            let mut retry = false;
+            for offset in 0..remotes.len() {
+                let victim = (start + offset) % remotes.len();
+                if victim == self.cx.index {
+                    continue;
+                }
+                match remotes[victim].stealer.steal_batch_and_pop(&self.cx.queue) {
+                    Steal::Success(task) => return Some(task),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            match self.cx.shared.inject.steal_batch_and_pop(&self.cx.queue) {
+                Steal::Success(task) => return Some(task),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    fn run_task(&mut self, task: Notified) {
+        if self.searching {
+            self.searching = false;
+            // The last searcher to find work hands the search on to a parked worker.
+            if self.shared().idle.transition_worker_from_searching() {
+                self.shared().notify_parked();
+            }
+        }
+        task.run();
+        for _ in 0..MAX_LIFO_POLLS {
+            match self.cx.lifo.take() {
+                Some(task) => task.run(),
+                None => return,
+            }
+        }
+        if let Some(task) = self.cx.lifo.take() {
+            self.cx.queue.push(task);
+            self.shared().notify_parked();
+        }
+    }
+
+    fn park(&mut self) {
+        let shared = &self.cx.shared;
+        let index = self.cx.index;
+        let was_last_searcher = shared
+            .idle
+            .transition_worker_to_parked(index, self.searching);
+        self.searching = false;
+        // Work may have arrived after the other workers stopped looking and before our
+        // decrement: the last searcher looks once more (see `idle.rs`).
+        if was_last_searcher && shared.has_work() {
+            shared.notify_parked();
+        }
+        loop {
+            shared.remotes[index].parker.park();
+            if shared.is_shutdown() {
+                return;
+            }
+            if !shared.idle.is_parked(index) {
+                // `worker_to_notify` took us off the list and counted us as searching.
+                self.searching = true;
+                return;
+            }
+        }
+    }
+}
+
+/// xorshift32: picks steal victims; quality hardly matters, speed does.
+struct FastRand(u32);
+
+impl FastRand {
+    fn new(seed: usize) -> FastRand {
+        // Any non-zero seed works; spread the worker indices apart.
+        FastRand((seed as u32).wrapping_mul(0x9E37_79B9) | 1)
+    }
+
+    fn next_below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        (x as usize) % n
+    }
+}

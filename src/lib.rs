@@ -1,0 +1,36 @@
+//! corun: a multi-threaded, work-stealing async executor with Python asyncio's
+//! programming model.
+//!
+//! | asyncio                          | corun                                   |
+//! |----------------------------------|-----------------------------------------|
+//! | `asyncio.run(main())`            | [`corun::run(main())`](run)             |
+//! | `asyncio.create_task(coro)`      | [`corun::spawn(fut)`](spawn)            |
+//! | `await task`                     | `handle.await` ([`JoinHandle`])         |
+//! | `task.cancel()`                  | [`handle.abort()`](JoinHandle::abort)   |
+//! | `asyncio.CancelledError`         | [`JoinError::is_cancelled`]             |
+//! | `await asyncio.sleep(0)`         | [`yield_now().await`](yield_now)        |
+//! | `loop.run_in_executor(None, f)`  | [`spawn_blocking(f)`](spawn_blocking)   |
+//!
+//! Unlike asyncio's single-threaded event loop, tasks run in parallel on one worker thread
+//! per core, so they must be `Send + 'static`.
+//!
+//! ```
+//! let results = corun::run(async {
+//!     let t1 = corun::spawn(async { "Task 1 result" });
+//!     let t2 = corun::spawn(async { "Task 2 result" });
+//!     (t1.await.unwrap(), t2.await.unwrap())
+//! });
+//! assert_eq!(results, ("Task 1 result", "Task 2 result"));
+//! ```
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
+mod executor;
+mod sync;
+mod task;
+
+pub use executor::{
+    run, spawn, spawn_blocking, yield_now, Builder, EnterGuard, Handle, Runtime, TryCurrentError,
+    YieldNow,
+};
+pub use task::{AbortHandle, JoinError, JoinHandle};

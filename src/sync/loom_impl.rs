@@ -1,0 +1,196 @@
+//! loom's instrumented types, and mocks with the real API for what loom cannot see.
+
+pub(crate) use loom::sync::Arc;
+
+pub(crate) mod atomic {
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+}
+
+pub(crate) use loom::cell::UnsafeCell;
+
+/// `loom::sync::Mutex` with parking_lot's API (no poisoning).
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+/// A loom guard in an `Option`, so that `Condvar::wait` can take it by `&mut` as
+/// parking_lot's does while loom's takes it by value.
+#[derive(Debug)]
+pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(loom::sync::Mutex::new(value))
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        MutexGuard(Some(self.0.lock().expect("loom mutex poisoned")))
+    }
+}
+
+impl<T> std::ops::Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0
+            .as_ref()
+            .expect("guard is present outside Condvar::wait")
+    }
+}
+
+impl<T> std::ops::DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.0
+            .as_mut()
+            .expect("guard is present outside Condvar::wait")
+    }
+}
+
+/// `loom::sync::Condvar` with parking_lot's API.
+#[derive(Debug, Default)]
+pub(crate) struct Condvar(loom::sync::Condvar);
+
+impl Condvar {
+    pub(crate) fn new() -> Self {
+        Self(loom::sync::Condvar::new())
+    }
+
+    pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
+        let inner = guard
+            .0
+            .take()
+            .expect("guard is present outside Condvar::wait");
+        guard.0 = Some(self.0.wait(inner).expect("loom mutex poisoned"));
+    }
+
+    pub(crate) fn notify_one(&self) -> bool {
+        self.0.notify_one();
+        true
+    }
+
+    pub(crate) fn notify_all(&self) -> usize {
+        self.0.notify_all();
+        0
+    }
+}
+
+/// loom does not model time: a timed wait is a wait, which callers must already treat as
+/// possibly spurious.
+pub(crate) fn wait_timeout<T>(
+    condvar: &Condvar,
+    guard: &mut MutexGuard<'_, T>,
+    _timeout: std::time::Duration,
+) {
+    condvar.wait(guard);
+}
+
+pub(crate) mod deque {
+    //! A `Mutex<VecDeque>` with crossbeam-deque's API: loom cannot see crossbeam's own
+    //! atomics, so the models check corun's protocol around a queue that it can see.
+    use loom::sync::{Arc, Mutex};
+    use std::collections::VecDeque;
+
+    pub(crate) enum Steal<T> {
+        Empty,
+        Success(T),
+        #[allow(dead_code)]
+        Retry,
+    }
+
+    #[derive(Debug)]
+    pub(crate) struct Worker<T>(Arc<Mutex<VecDeque<T>>>);
+
+    #[derive(Debug)]
+    pub(crate) struct Stealer<T>(Arc<Mutex<VecDeque<T>>>);
+
+    #[derive(Debug)]
+    pub(crate) struct Injector<T>(Mutex<VecDeque<T>>);
+
+    impl<T> Worker<T> {
+        pub(crate) fn new_fifo() -> Self {
+            Self(Arc::new(Mutex::new(VecDeque::new())))
+        }
+        pub(crate) fn stealer(&self) -> Stealer<T> {
+            Stealer(self.0.clone())
+        }
+        pub(crate) fn push(&self, value: T) {
+            self.0.lock().unwrap().push_back(value);
+        }
+        pub(crate) fn pop(&self) -> Option<T> {
+            self.0.lock().unwrap().pop_front()
+        }
+        pub(crate) fn is_empty(&self) -> bool {
+            self.0.lock().unwrap().is_empty()
+        }
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().unwrap().len()
+        }
+    }
+
+    fn steal_into<T>(from: &Mutex<VecDeque<T>>, dest: &Worker<T>) -> Steal<T> {
+        let mut from = from.lock().unwrap();
+        let Some(first) = from.pop_front() else {
+            return Steal::Empty;
+        };
+        let half = from.len() / 2;
+        let mut dest = dest.0.lock().unwrap();
+        dest.extend(from.drain(..half));
+        Steal::Success(first)
+    }
+
+    impl<T> Stealer<T> {
+        pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
+            steal_into(&self.0, dest)
+        }
+        pub(crate) fn is_empty(&self) -> bool {
+            self.0.lock().unwrap().is_empty()
+        }
+    }
+
+    impl<T> Injector<T> {
+        pub(crate) fn new() -> Self {
+            Self(Mutex::new(VecDeque::new()))
+        }
+        pub(crate) fn push(&self, value: T) {
+            self.0.lock().unwrap().push_back(value);
+        }
+        pub(crate) fn steal(&self) -> Steal<T> {
+            match self.0.lock().unwrap().pop_front() {
+                Some(value) => Steal::Success(value),
+                None => Steal::Empty,
+            }
+        }
+        pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
+            steal_into(&self.0, dest)
+        }
+        pub(crate) fn is_empty(&self) -> bool {
+            self.0.lock().unwrap().is_empty()
+        }
+    }
+}
+
+pub(crate) mod thread {
+    pub(crate) use loom::thread::{current, yield_now, JoinHandle};
+
+    /// `std::thread::Builder` with loom threads behind it (names and stack sizes are
+    /// accepted and ignored).
+    #[derive(Debug, Default)]
+    pub(crate) struct Builder;
+
+    impl Builder {
+        pub(crate) fn new() -> Self {
+            Self
+        }
+        pub(crate) fn name(self, _name: String) -> Self {
+            self
+        }
+        pub(crate) fn stack_size(self, _size: usize) -> Self {
+            self
+        }
+        pub(crate) fn spawn<F, T>(self, f: F) -> std::io::Result<JoinHandle<T>>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            Ok(loom::thread::spawn(f))
+        }
+    }
+}

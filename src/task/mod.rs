@@ -1,0 +1,128 @@
+//! The raw task: one allocation holding a future, its state word, its output and its join
+//! waker; the handles that own references to it; and the scheduler interface.
+//!
+//! This module knows nothing of workers or queues: it calls back into a [`Schedule`]
+//! implementation when a task must be queued or has finished. The design follows
+//! `async-task` and tokio's `runtime::task`: a header at offset zero with an atomic state
+//! word (flags plus reference count, see `state.rs`) and a vtable, so a task can be
+//! referenced by a thin pointer whatever its future's type.
+//!
+//! References: the owner list's `Task`, each queued `Notified`, the `JoinHandle`, every
+//! `AbortHandle`, every `Waker` clone, and, while polling or cancelling, the poller. The
+//! last one to go frees the allocation.
+
+mod abort;
+mod error;
+mod harness;
+mod join;
+mod list;
+mod raw;
+mod state;
+mod waker;
+
+pub use abort::AbortHandle;
+pub use error::JoinError;
+pub use join::JoinHandle;
+pub(crate) use list::OwnedTasks;
+
+use raw::{Header, RawTask};
+use std::future::Future;
+use std::marker::PhantomData;
+
+/// What a task needs from whoever runs it.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// A waker fired: queue the task.
+    fn schedule(&self, task: Notified<Self>);
+
+    /// The task woke itself while it was being polled: queue it behind the others.
+    fn yield_now(&self, task: Notified<Self>);
+
+    /// The task completed: drop it from any owner list, returning that list's reference.
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+}
+
+/// A reference to a task, held by an owner list.
+pub(crate) struct Task<S: 'static> {
+    raw: RawTask,
+    _scheduler: PhantomData<S>,
+}
+
+/// A reference to a task that must be run: the task is `SCHEDULED`, and running this is
+/// how the mark is consumed.
+pub(crate) struct Notified<S: 'static>(Task<S>);
+
+/// Creates a task. It starts with three references: the returned `Task` (for an owner
+/// list), `Notified` (to queue it) and `JoinHandle`.
+pub(crate) fn new<F, S>(future: F, scheduler: S) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let raw = RawTask::new(future, scheduler);
+    (
+        Task::from_raw(raw),
+        Notified(Task::from_raw(raw)),
+        JoinHandle::new(raw),
+    )
+}
+
+impl<S: 'static> Task<S> {
+    /// Takes over a reference the caller already counted.
+    fn from_raw(raw: RawTask) -> Task<S> {
+        Task {
+            raw,
+            _scheduler: PhantomData,
+        }
+    }
+
+    fn header(&self) -> &Header {
+        self.raw.header()
+    }
+
+    /// Requests cancellation: an idle task is cancelled on this thread, a running one at
+    /// its next return to the scheduler.
+    pub(crate) fn cancel(&self) {
+        self.raw.cancel();
+    }
+}
+
+impl<S: 'static> Notified<S> {
+    /// Polls the task (or cancels it, if that was requested); consumes this reference.
+    pub(crate) fn run(self) {
+        let raw = self.0.raw;
+        std::mem::forget(self);
+        raw.poll();
+    }
+
+    /// Cancels the task without polling it, for a queue being torn down.
+    pub(crate) fn cancel(self) {
+        self.0.cancel();
+    }
+}
+
+impl<S: 'static> Drop for Task<S> {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl<S: 'static> PartialEq for Task<S> {
+    fn eq(&self, other: &Task<S>) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl<S: 'static> std::fmt::Debug for Task<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("state", &self.raw.state())
+            .finish()
+    }
+}
+
+impl<S: 'static> std::fmt::Debug for Notified<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Notified").field(&self.0).finish()
+    }
+}

@@ -1,0 +1,218 @@
+//! The task allocation and its type-erased handle.
+//!
+//! A task is one heap allocation, a `#[repr(C)]` [`Cell`] whose first field is the
+//! [`Header`]. Everything that does not depend on the future's type (the state word, the
+//! join waker) lives in the header; everything that does is reached through the header's
+//! [`Vtable`], monomorphised per future and scheduler type. [`RawTask`] is the
+//! `NonNull<Header>` every handle (`Task`, `Notified`, `JoinHandle`, `AbortHandle`, the
+//! waker) wraps; its methods are the only place these pointers are dereferenced.
+//!
+//! # Fields in the task, and who may touch them
+//! - `header.state`: atomic, anyone holding a reference.
+//! - `header.owner_id`: written once by the owner list before the task is published.
+//! - `cell.scheduler`: immutable after construction, shared by every reference.
+//! - `cell.stage`: exclusively owned by whoever set `RUNNING` while the task is not
+//!   `COMPLETE`. After `COMPLETE`, owned by the `JoinHandle` if `JOIN_INTEREST` was set at
+//!   completion, else by the completer (which drops the output at once).
+//! - `header.join_waker`: while not `COMPLETE`, the `JoinHandle` owns it when `JOIN_WAKER`
+//!   is clear and the completer may read it when set. After `COMPLETE`, the completer reads
+//!   it while `JOIN_WAKER` is set and whoever clears the last of `JOIN_WAKER`/`JOIN_INTEREST`
+//!   drops it.
+
+use super::error::JoinError;
+use super::harness::Harness;
+use super::state::State;
+use super::Schedule;
+use crate::sync::{atomic::AtomicUsize, UnsafeCell};
+use std::future::Future;
+use std::ptr::NonNull;
+use std::task::{Poll, Waker};
+
+#[repr(C)]
+pub(crate) struct Header {
+    pub(super) state: State,
+    pub(super) vtable: &'static Vtable,
+    /// The owner list's key for this task; see `list.rs`.
+    pub(super) owner_id: AtomicUsize,
+    pub(super) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// What the task is doing with its future.
+pub(super) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+#[repr(C)]
+pub(super) struct Cell<F: Future, S> {
+    pub(super) header: Header,
+    pub(super) scheduler: S,
+    pub(super) stage: UnsafeCell<Stage<F>>,
+}
+
+/// The operations that need the future's or the scheduler's type.
+pub(super) struct Vtable {
+    /// Runs the task for a `Notified` reference, which it consumes.
+    pub(super) poll: unsafe fn(NonNull<Header>),
+    /// Submits a `Notified` reference the caller already accounted for.
+    pub(super) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the allocation; the reference count is zero.
+    pub(super) dealloc: unsafe fn(NonNull<Header>),
+    /// Moves the output into `*dst` (a `Poll<Result<T, JoinError>>`) or registers `waker`.
+    pub(super) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// The `JoinHandle` is gone: drop what it owned and its reference.
+    pub(super) drop_join_handle_slow: unsafe fn(NonNull<Header>),
+    /// Requests cancellation; cancels at once if the task is idle.
+    pub(super) cancel: unsafe fn(NonNull<Header>),
+}
+
+fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
+    &Vtable {
+        poll: poll::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_join_handle_slow: drop_join_handle_slow::<F, S>,
+        cancel: cancel::<F, S>,
+    }
+}
+
+/// A pointer to a live task. Copying it does not take a reference: the wrapper types that
+/// hold one (`Task`, `Notified`, `JoinHandle`, `AbortHandle`, wakers) each own one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a task is only created from `Send` futures and outputs, and every access to its
+// cells is synchronised by the state word (see the field rules above).
+unsafe impl Send for RawTask {}
+// SAFETY: as above; `&RawTask` only reaches the state word and vtable, which are `Sync`.
+unsafe impl Sync for RawTask {}
+
+impl RawTask {
+    /// Allocates a task with the initial state (three references: see `state.rs`).
+    pub(super) fn new<F, S>(future: F, scheduler: S) -> RawTask
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                vtable: vtable::<F, S>(),
+                owner_id: AtomicUsize::new(0),
+                join_waker: UnsafeCell::new(None),
+            },
+            scheduler,
+            stage: UnsafeCell::new(Stage::Running(future)),
+        });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        RawTask { ptr }
+    }
+
+    /// # Safety
+    /// `ptr` must point to a live task header.
+    pub(super) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
+        RawTask { ptr }
+    }
+
+    pub(super) fn header(&self) -> &Header {
+        // SAFETY: a `RawTask` is only made from a live allocation, and its holder owns a
+        // reference that keeps it alive for as long as `&self` lives.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    pub(super) fn state(&self) -> &State {
+        &self.header().state
+    }
+
+    /// Runs the task; consumes the caller's `Notified` reference.
+    pub(super) fn poll(self) {
+        // SAFETY: the vtable belongs to this allocation; the caller gives up its reference.
+        unsafe { (self.header().vtable.poll)(self.ptr) }
+    }
+
+    /// Submits the caller's reference, already marked `SCHEDULED`, to the scheduler.
+    pub(super) fn schedule(self) {
+        // SAFETY: as in `poll`.
+        unsafe { (self.header().vtable.schedule)(self.ptr) }
+    }
+
+    pub(super) fn cancel(self) {
+        // SAFETY: the vtable belongs to this allocation; the caller holds a reference.
+        unsafe { (self.header().vtable.cancel)(self.ptr) }
+    }
+
+    /// # Safety
+    /// `dst` must point to a `Poll<Result<T, JoinError>>` where `T` is this task's output
+    /// type, and the caller must be the task's `JoinHandle`.
+    pub(super) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        // SAFETY: forwarded from the caller's contract.
+        unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
+    }
+
+    /// Called once, by the dropping `JoinHandle`; consumes its reference.
+    pub(super) fn drop_join_handle_slow(self) {
+        // SAFETY: the vtable belongs to this allocation.
+        unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }
+    }
+
+    pub(super) fn ref_inc(self) {
+        self.state().ref_inc();
+    }
+
+    /// Releases the caller's reference, freeing the task if it was the last.
+    pub(super) fn drop_reference(self) {
+        if self.state().ref_dec() {
+            // SAFETY: the count reached zero, so no other handle can reach the task.
+            unsafe { self.dealloc() }
+        }
+    }
+
+    /// # Safety
+    /// The reference count must have reached zero (no handle can reach the task).
+    pub(super) unsafe fn dealloc(self) {
+        // SAFETY: the vtable belongs to this allocation; the caller's contract.
+        unsafe { (self.header().vtable.dealloc)(self.ptr) }
+    }
+}
+
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable of a `Cell<F, S>` is only installed by `RawTask::new::<F, S>`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.poll();
+}
+
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.schedule();
+}
+
+unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`; the caller saw the reference count reach zero.
+    unsafe { Harness::<F, S>::from_raw(ptr).dealloc() };
+}
+
+unsafe fn try_read_output<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
+    // SAFETY: the caller (`JoinHandle<F::Output>::poll`) passes a pointer to its
+    // `Poll<Result<F::Output, JoinError>>`.
+    let dst = unsafe { &mut *dst.cast::<Poll<Result<F::Output, JoinError>>>() };
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.try_read_output(dst, waker);
+}
+
+unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.drop_join_handle_slow();
+}
+
+unsafe fn cancel<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.cancel();
+}
