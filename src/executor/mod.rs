@@ -24,6 +24,16 @@ mod shared;
 mod worker;
 mod yield_now;
 
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/idle_lost_wakeup.rs"]
+mod loom_idle_lost_wakeup;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/inject_close.rs"]
+mod loom_inject_close;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/park_unpark.rs"]
+mod loom_park_unpark;
+
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use runtime::Runtime;

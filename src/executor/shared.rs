@@ -81,17 +81,19 @@ impl Shared {
         self.remotes.len()
     }
 
-    pub(super) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    /// Spawns `future` as a task owned by this runtime. (An associated function rather than
+    /// a method: `self: &Arc<Self>` is not a valid receiver for loom's `Arc`.)
+    pub(super) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new(future, self.clone());
-        let shard = worker::current_index(self)
+        let (task, notified, join) = task::new(future, this.clone());
+        let shard = worker::current_index(this)
             // Relaxed: only spreads load; any value is correct.
-            .unwrap_or_else(|| self.next_shard.fetch_add(1, Relaxed));
-        if let Some(notified) = self.owned.bind(task, notified, shard) {
-            self.schedule_task(notified, Origin::Spawn);
+            .unwrap_or_else(|| this.next_shard.fetch_add(1, Relaxed));
+        if let Some(notified) = this.owned.bind(task, notified, shard) {
+            this.schedule_task(notified, Origin::Spawn);
         }
         join
     }
@@ -120,6 +122,27 @@ impl Shared {
     pub(super) fn has_work(&self) -> bool {
         fence(SeqCst);
         !self.inject.is_empty() || self.remotes.iter().any(|remote| !remote.stealer.is_empty())
+    }
+
+    /// Parks worker `index` until another thread hands it work or shutdown begins. Returns
+    /// whether the worker wakes up counted as searching.
+    pub(crate) fn park_worker(&self, index: usize, searching: bool) -> bool {
+        let was_last_searcher = self.idle.transition_worker_to_parked(index, searching);
+        // Work may have arrived after the other workers stopped looking and before our
+        // decrement: the last searcher looks once more (see `idle.rs`).
+        if was_last_searcher && self.has_work() {
+            self.notify_parked();
+        }
+        loop {
+            self.remotes[index].parker.park();
+            if self.is_shutdown() {
+                return false;
+            }
+            if !self.idle.is_parked(index) {
+                // `worker_to_notify` took us off the list and counted us as searching.
+                return true;
+            }
+        }
     }
 
     pub(super) fn is_shutdown(&self) -> bool {

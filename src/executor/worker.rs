@@ -208,28 +208,7 @@ impl Worker<'_> {
     }
 
     fn park(&mut self) {
-        let shared = &self.cx.shared;
-        let index = self.cx.index;
-        let was_last_searcher = shared
-            .idle
-            .transition_worker_to_parked(index, self.searching);
-        self.searching = false;
-        // Work may have arrived after the other workers stopped looking and before our
-        // decrement: the last searcher looks once more (see `idle.rs`).
-        if was_last_searcher && shared.has_work() {
-            shared.notify_parked();
-        }
-        loop {
-            shared.remotes[index].parker.park();
-            if shared.is_shutdown() {
-                return;
-            }
-            if !shared.idle.is_parked(index) {
-                // `worker_to_notify` took us off the list and counted us as searching.
-                self.searching = true;
-                return;
-            }
-        }
+        self.searching = self.cx.shared.park_worker(self.cx.index, self.searching);
     }
 }
 

@@ -117,12 +117,6 @@ pub(crate) mod deque {
         pub(crate) fn pop(&self) -> Option<T> {
             self.0.lock().unwrap().pop_front()
         }
-        pub(crate) fn is_empty(&self) -> bool {
-            self.0.lock().unwrap().is_empty()
-        }
-        pub(crate) fn len(&self) -> usize {
-            self.0.lock().unwrap().len()
-        }
     }
 
     fn steal_into<T>(from: &Mutex<VecDeque<T>>, dest: &Worker<T>) -> Steal<T> {

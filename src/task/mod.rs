@@ -20,6 +20,19 @@ mod raw;
 mod state;
 mod waker;
 
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_abort_complete_drop.rs"]
+mod loom_abort_complete_drop;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_join_waker.rs"]
+mod loom_join_waker;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_support.rs"]
+mod loom_support;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_wake_while_running.rs"]
+mod loom_wake_while_running;
+
 pub use abort::AbortHandle;
 pub use error::JoinError;
 pub use join::JoinHandle;

@@ -218,10 +218,18 @@ impl State {
     }
 
     /// `Waker::wake_by_ref`: takes a new reference only if a `Notified` must be submitted.
+    ///
+    /// A wake always writes the word unless the task is complete, even when `SCHEDULED` is
+    /// already set: the write (a release) is what makes the waker's prior writes visible to
+    /// the poll that the pending `SCHEDULED` promises (that poll starts with an acquire RMW
+    /// of this word). A plain load here would let the poll miss them: a lost wakeup.
     pub(super) fn transition_to_scheduled_by_ref(&self) -> TransitionToScheduled {
         self.fetch_update_action(|mut next| {
-            if next.is_complete() || next.is_scheduled() {
+            if next.is_complete() {
                 return (TransitionToScheduled::DoNothing, None);
+            }
+            if next.is_scheduled() {
+                return (TransitionToScheduled::DoNothing, Some(next));
             }
             next.0 |= SCHEDULED;
             if next.is_running() {
