@@ -28,9 +28,19 @@
 mod executor;
 mod sync;
 mod task;
+pub mod timer;
 
 pub use executor::{
     run, spawn, spawn_blocking, yield_now, Builder, EnterGuard, Handle, Runtime, TryCurrentError,
     YieldNow,
 };
 pub use task::{AbortHandle, JoinError, JoinHandle};
+pub use timer::{
+    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval,
+    MissedTickBehavior, Sleep, Timeout,
+};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -3,6 +3,7 @@
 use super::blocking::{BlockingConfig, BlockingPool};
 use super::idle::MAX_WORKERS;
 use super::runtime::Runtime;
+use crate::timer::Timer;
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -135,7 +136,15 @@ impl Builder {
             thread_name: format!("{}-blocking", self.thread_name),
             stack_size: self.thread_stack_size,
         });
-        Runtime::start(workers, &self.thread_name, self.thread_stack_size, blocking)
+        // The timer's wheel is sharded per worker, so arming timers does not serialise.
+        let timer = Box::new(Timer::new(workers));
+        Runtime::start(
+            workers,
+            &self.thread_name,
+            self.thread_stack_size,
+            blocking,
+            timer,
+        )
     }
 }
 

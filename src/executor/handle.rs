@@ -2,7 +2,9 @@
 
 use super::block_on::block_on;
 use super::context::{self, SetCurrentGuard, NO_RUNTIME};
+use super::driver::Driver;
 use super::shared::Shared;
+use super::worker;
 use crate::sync::Arc;
 use crate::task::JoinHandle;
 use std::fmt;
@@ -39,6 +41,16 @@ pub struct EnterGuard<'a> {
 }
 
 impl Handle {
+    /// The runtime's driver (its timer).
+    pub(crate) fn driver(&self) -> &dyn Driver {
+        &*self.shared.driver
+    }
+
+    /// The index of the worker this thread is, if it is one of this runtime's.
+    pub(crate) fn worker_index(&self) -> Option<usize> {
+        worker::current_index(&self.shared)
+    }
+
     /// The handle of the runtime this thread is in (a worker, a blocking thread, inside
     /// `block_on`, or under [`Handle::enter`]).
     ///

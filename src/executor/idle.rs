@@ -118,6 +118,19 @@ impl Idle {
         is_searching && prev.searching() == 1
     }
 
+    /// A parked worker woke up on its own (its park timed out, or the driver woke it).
+    /// Returns true if it was still listed as parked: it is now counted unparked (not
+    /// searching). False if a producer took it off the list first, counting it as searching.
+    pub(crate) fn unpark_worker_by_id(&self, index: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let Some(position) = sleepers.iter().position(|&parked| parked == index) else {
+            return false;
+        };
+        sleepers.swap_remove(position);
+        self.state.fetch_add(UNPARKED_ONE, SeqCst);
+        true
+    }
+
     /// True while `index` is in the parked list: a worker woken without being removed from
     /// it (a spurious wakeup, or an unpark meant for shutdown) must not count itself as
     /// searching.

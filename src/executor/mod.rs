@@ -15,6 +15,7 @@ mod block_on;
 mod blocking;
 mod builder;
 mod context;
+mod driver;
 mod handle;
 mod idle;
 mod inject;
@@ -34,6 +35,8 @@ mod loom_inject_close;
 #[path = "../../loom-tests/park_unpark.rs"]
 mod loom_park_unpark;
 
+pub(crate) use driver::{BeforePark, Driver};
+pub(crate) use park::Parker;
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use runtime::Runtime;

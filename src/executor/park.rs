@@ -7,7 +7,8 @@
 //! matter. Each worker has one; `block_on` uses one per call.
 
 use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{wait_timeout, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
@@ -61,6 +62,50 @@ impl Parker {
                 return;
             }
             // A spurious wakeup: still PARKED.
+        }
+    }
+
+    /// Like [`park`](Parker::park), but returns after `timeout` at the latest.
+    pub(crate) fn park_timeout(&self, timeout: Duration) {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        // A deadline too far away to represent is no deadline.
+        let Some(deadline) = Instant::now().checked_add(timeout) else {
+            return self.park();
+        };
+        let mut guard = self.lock.lock();
+        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("park state {actual}: only one thread parks a Parker"),
+        }
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                wait_timeout(&self.condvar, &mut guard, left);
+            }
+            // Notified, or timed out: either way leave PARKED (consuming a token that an
+            // unpark racing with the timeout left; the caller re-checks its condition).
+            if self.state.swap(EMPTY, SeqCst) == NOTIFIED || left.is_zero() {
+                return;
+            }
+            // A spurious or early wakeup: back to PARKED and wait out the rest.
+            if self
+                .state
+                .compare_exchange(EMPTY, PARKED, SeqCst, SeqCst)
+                .is_err()
+            {
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! `Runtime`: owns the worker threads, and shuts everything down when dropped.
 
 use super::blocking::BlockingPool;
+use super::driver::Driver;
 use super::builder::Builder;
 use super::context;
 use super::handle::{EnterGuard, Handle};
@@ -68,11 +69,12 @@ impl Runtime {
         thread_name: &str,
         stack_size: Option<usize>,
         blocking: BlockingPool,
+        driver: Box<dyn Driver>,
     ) -> io::Result<Runtime> {
         let queues: Vec<LocalQueue<_>> = (0..num_workers).map(|_| LocalQueue::new_fifo()).collect();
         let stealers = queues.iter().map(LocalQueue::stealer).collect();
         let handle = Handle {
-            shared: Arc::new(Shared::new(stealers, blocking)),
+            shared: Arc::new(Shared::new(stealers, blocking, driver)),
         };
         // If a thread fails to start, dropping `runtime` stops the ones already running.
         let mut runtime = Runtime {
@@ -192,6 +194,8 @@ impl Runtime {
             // Futures dropped here may look for their runtime (to spawn, say).
             let _current = context::set_current(&self.handle);
             shared.cancel_all_tasks();
+            // Only now: the cancelled tasks' timers deregistered as their futures dropped.
+            shared.driver.shutdown();
         }
         shared.blocking.shutdown(blocking_timeout);
     }

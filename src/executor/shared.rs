@@ -14,6 +14,7 @@
 //! searching (see `idle.rs`).
 
 use super::blocking::BlockingPool;
+use super::driver::Driver;
 use super::idle::Idle;
 use super::inject::Inject;
 use super::park::Parker;
@@ -24,6 +25,7 @@ use crate::sync::Arc;
 use crate::task::{self, JoinHandle, OwnedTasks, Schedule, Task};
 use crossbeam_utils::CachePadded;
 use std::future::Future;
+use std::time::Duration;
 
 pub(crate) type Notified = task::Notified<Arc<Shared>>;
 
@@ -34,6 +36,8 @@ pub(crate) struct Shared {
     pub(super) idle: Idle,
     pub(super) owned: OwnedTasks<Arc<Shared>>,
     pub(super) blocking: BlockingPool,
+    /// The timer, seen through the executor's hook.
+    pub(super) driver: Box<dyn Driver>,
     /// Read by every worker on every tick; written once.
     shutdown: CachePadded<AtomicBool>,
     /// Spreads spawns from outside the workers over the owner list's shards.
@@ -42,7 +46,8 @@ pub(crate) struct Shared {
 
 pub(super) struct Remote {
     pub(super) stealer: Stealer<Notified>,
-    pub(super) parker: Parker,
+    /// Shared with the driver while this worker is the driving one.
+    pub(super) parker: Arc<Parker>,
 }
 
 /// Where a task being queued comes from.
@@ -57,13 +62,17 @@ pub(super) enum Origin {
 }
 
 impl Shared {
-    pub(super) fn new(stealers: Vec<Stealer<Notified>>, blocking: BlockingPool) -> Shared {
+    pub(crate) fn new(
+        stealers: Vec<Stealer<Notified>>,
+        blocking: BlockingPool,
+        driver: Box<dyn Driver>,
+    ) -> Shared {
         let num_workers = stealers.len();
         let remotes = stealers
             .into_iter()
             .map(|stealer| Remote {
                 stealer,
-                parker: Parker::new(),
+                parker: Arc::new(Parker::new()),
             })
             .collect();
         Shared {
@@ -72,6 +81,7 @@ impl Shared {
             idle: Idle::new(num_workers),
             owned: OwnedTasks::new(num_workers * 4),
             blocking,
+            driver,
             shutdown: CachePadded::new(AtomicBool::new(false)),
             next_shard: CachePadded::new(AtomicUsize::new(0)),
         }
@@ -124,19 +134,36 @@ impl Shared {
         !self.inject.is_empty() || self.remotes.iter().any(|remote| !remote.stealer.is_empty())
     }
 
-    /// Parks worker `index` until another thread hands it work or shutdown begins. Returns
-    /// whether the worker wakes up counted as searching.
-    pub(crate) fn park_worker(&self, index: usize, searching: bool) -> bool {
+    /// Parks worker `index` until another thread hands it work or shutdown begins. The
+    /// driving worker (see `driver.rs`) parks at most `timeout` and returns on any wakeup,
+    /// since the driver may have woken it for an earlier deadline. Returns whether the
+    /// worker wakes up counted as searching.
+    pub(crate) fn park_worker(
+        &self,
+        index: usize,
+        searching: bool,
+        driving: bool,
+        timeout: Option<Duration>,
+    ) -> bool {
         let was_last_searcher = self.idle.transition_worker_to_parked(index, searching);
         // Work may have arrived after the other workers stopped looking and before our
         // decrement: the last searcher looks once more (see `idle.rs`).
         if was_last_searcher && self.has_work() {
             self.notify_parked();
         }
+        let parker = &self.remotes[index].parker;
         loop {
-            self.remotes[index].parker.park();
+            match timeout {
+                Some(timeout) => parker.park_timeout(timeout),
+                None => parker.park(),
+            }
             if self.is_shutdown() {
                 return false;
+            }
+            if driving {
+                // Off the parked list on our own, unless a producer took us off first (and
+                // counted us as searching).
+                return !self.idle.unpark_worker_by_id(index);
             }
             if !self.idle.is_parked(index) {
                 // `worker_to_notify` took us off the list and counted us as searching.

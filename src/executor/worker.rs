@@ -8,13 +8,18 @@
 //! 2. LIFO slot, then local queue, then a batch from the injector.
 //! 3. Steal half of a random victim's queue (`steal_batch_and_pop`), if fewer than half the
 //!    workers are already searching.
-//! 4. Park (see `idle.rs` for the protocol that makes this safe).
+//! 4. Park (see `idle.rs` for the protocol that makes this safe). One parking worker at a
+//!    time drives the timer and parks only until its next deadline (see `driver.rs`).
+//!
+//! Every `MAINTENANCE_INTERVAL` ticks a busy worker also lets the driver fire what is due,
+//! so timers fire on time even when no worker ever parks.
 //!
 //! After running a task, the worker runs what its LIFO slot received, at most
 //! `MAX_LIFO_POLLS` times in a row; then the slot's task goes to the back of the queue, so
 //! two tasks waking each other cannot starve the rest.
 
 use super::context;
+use super::driver::BeforePark;
 use super::handle::Handle;
 use super::shared::{Notified, Origin, Shared};
 use crate::sync::deque::{Steal, Worker as LocalQueue};
@@ -25,6 +30,10 @@ use std::cell::Cell;
 const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 #[cfg(corun_loom)]
 const GLOBAL_QUEUE_INTERVAL: u32 = 2;
+
+/// How often (in ticks) a busy worker lets the timer fire what is due, as tokio's
+/// `event_interval`.
+const MAINTENANCE_INTERVAL: u32 = 61;
 
 const MAX_LIFO_POLLS: usize = 3;
 
@@ -119,6 +128,9 @@ impl Worker<'_> {
     fn run(&mut self) {
         while !self.shared().is_shutdown() {
             self.tick = self.tick.wrapping_add(1);
+            if self.tick % MAINTENANCE_INTERVAL == 0 {
+                self.shared().driver.maintain();
+            }
             if let Some(task) = self.next_task() {
                 self.run_task(task);
             } else if let Some(task) = self.steal_work() {
@@ -208,7 +220,18 @@ impl Worker<'_> {
     }
 
     fn park(&mut self) {
-        self.searching = self.cx.shared.park_worker(self.cx.index, self.searching);
+        let shared = &*self.cx.shared;
+        let index = self.cx.index;
+        match shared.driver.before_park(&shared.remotes[index].parker) {
+            BeforePark::Ran => {}
+            BeforePark::Follow => {
+                self.searching = shared.park_worker(index, self.searching, false, None);
+            }
+            BeforePark::Drive(timeout) => {
+                self.searching = shared.park_worker(index, self.searching, true, timeout);
+                shared.driver.after_park();
+            }
+        }
     }
 }
 

@@ -24,6 +24,27 @@ pub(crate) mod atomic {
         pub(crate) fn store(&self, value: bool, order: Ordering) {
             self.0.store(value, order)
         }
+        #[inline]
+        pub(crate) fn swap(&self, value: bool, order: Ordering) -> bool {
+            self.0.swap(value, order)
+        }
+    }
+
+    #[derive(Debug, Default)]
+    pub(crate) struct AtomicU64(std::sync::atomic::AtomicU64);
+
+    impl AtomicU64 {
+        pub(crate) const fn new(value: u64) -> Self {
+            Self(std::sync::atomic::AtomicU64::new(value))
+        }
+        #[inline]
+        pub(crate) fn load(&self, order: Ordering) -> u64 {
+            self.0.load(order)
+        }
+        #[inline]
+        pub(crate) fn store(&self, value: u64, order: Ordering) {
+            self.0.store(value, order)
+        }
     }
 
     #[derive(Debug, Default)]
@@ -102,6 +123,11 @@ impl<T> Mutex<T> {
     #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.0.lock()
+    }
+
+    #[inline]
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        self.0.try_lock()
     }
 }
 

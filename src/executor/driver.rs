@@ -1,0 +1,49 @@
+//! `Driver`: what idle workers drive besides the run queues — the timer.
+//!
+//! The executor does not know what a timer is. A runtime carries one `Driver`, installed by
+//! the `Builder`, and the workers call it at three points:
+//!
+//! - between tasks, every `MAINTENANCE_INTERVAL` ticks ([`Driver::maintain`]), so a busy
+//!   runtime still fires timers on time;
+//! - before parking ([`Driver::before_park`]): one worker at a time becomes the *driving*
+//!   worker, which parks with a timeout until the driver's next deadline; the others park
+//!   without one. The driver keeps the driving worker's [`Parker`] to wake it early when an
+//!   earlier deadline is registered;
+//! - after the driving worker wakes ([`Driver::after_park`]), to hand the role back and do
+//!   what became due.
+
+use super::park::Parker;
+use crate::sync::Arc;
+use std::any::Any;
+use std::time::Duration;
+
+/// What a worker does instead of parking indefinitely.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum BeforePark {
+    /// Work became due and was scheduled (timers fired): do not park, look for tasks.
+    Ran,
+    /// Another worker is driving: park until unparked.
+    Follow,
+    /// This worker drives: park at most `timeout` (`None`: until unparked), then call
+    /// [`Driver::after_park`].
+    Drive(Option<Duration>),
+}
+
+pub(crate) trait Driver: Send + Sync + 'static {
+    /// Does whatever is due (fires expired timers). Called between tasks; cheap when
+    /// nothing is due.
+    fn maintain(&self);
+
+    /// A worker with nothing to run is about to park; `unparker` wakes it.
+    fn before_park(&self, unparker: &Arc<Parker>) -> BeforePark;
+
+    /// The driving worker woke up (timeout, unpark, or spuriously).
+    fn after_park(&self);
+
+    /// The runtime shut down and its tasks are gone: release everything still registered.
+    fn shutdown(&self);
+
+    /// For the layer that installed the driver to find its own type again.
+    fn as_any(&self) -> &dyn Any;
+}

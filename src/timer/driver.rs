@@ -1,0 +1,260 @@
+//! `Timer`: the runtime's timer, a wheel per worker, driven by the workers themselves.
+//!
+//! # Why shards
+//! A single wheel behind one mutex serialises every arm and cancel in the runtime on one
+//! lock (tokio issue #6504: a timeout per request makes that lock the bottleneck). Here
+//! each worker has its own wheel shard, behind its own mutex: a task arms its timer in the
+//! shard of the worker it runs on (threads that are not workers spread round-robin), and
+//! cancels it in the shard it was armed in. On a busy runtime each lock is taken almost
+//! only by its own worker, so it stays uncontended and cache-local; only the worker that
+//! fires timers visits the other shards, once per park or per maintenance interval.
+//!
+//! # Who fires
+//! One parking worker at a time is the *driving* worker (the `driving` token). Before it
+//! parks it fires every due entry in every shard and parks until the earliest remaining
+//! deadline; the other idle workers park without a timeout. Whoever arms a timer earlier
+//! than the driving worker's wake-up tick unparks it (`notify_driver`), so it recomputes.
+//! Busy workers fire due entries between tasks (`maintain`). Wakers are always invoked
+//! after the shard locks are released.
+//!
+//! # The wake-up protocol
+//! The driving worker publishes `u64::MAX` in `driver_deadline` *before* it reads the
+//! shards, and its real deadline after. An arming thread inserts under the shard lock and
+//! then reads `driver_deadline`. If the driving worker read that shard before the insert,
+//! its unlock happened before the arming thread's lock, so the arming thread's read sees
+//! `u64::MAX` or the final deadline, and unparks the driver if it arms earlier. If the
+//! driver read the shard after the insert, the deadline it computes covers the new entry.
+//! The parker keeps an unpark that comes before the park, so none is lost either way.
+
+use super::clock::Clock;
+use super::wheel::Wheel;
+use crate::executor::{BeforePark, Driver, Handle, Parker};
+use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use crate::sync::{Arc, Mutex};
+use crossbeam_utils::CachePadded;
+use std::any::Any;
+use std::mem;
+use std::task::Waker;
+use std::time::Instant;
+
+/// `driver_deadline` when no worker is driving: arming never unparks anyone.
+const NO_DRIVER: u64 = 0;
+
+pub(crate) const RUNTIME_GONE: &str = "the corun runtime this timer belongs to has shut down: \
+     timers (sleep, timeout, interval) only work while their runtime is alive";
+
+pub(crate) struct Timer {
+    clock: Clock,
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
+    /// The tick at which the driving worker wakes up by itself: `NO_DRIVER`, or `u64::MAX`
+    /// while it computes or has no deadline (then every arm unparks it).
+    driver_deadline: CachePadded<AtomicU64>,
+    /// The driving worker's parker, while one is parked as the driver.
+    driver: Mutex<Option<Arc<Parker>>>,
+    /// The driving token: set while a worker is the driving one.
+    driving: AtomicBool,
+    /// Spreads timers armed outside the workers over the shards.
+    next_shard: AtomicUsize,
+}
+
+struct Shard {
+    wheel: Wheel,
+    /// Set at shutdown: entry keys held by timers are no longer valid.
+    closed: bool,
+}
+
+/// Where an armed timer lives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EntryRef {
+    shard: usize,
+    key: usize,
+}
+
+impl Timer {
+    pub(crate) fn new(num_shards: usize) -> Timer {
+        let shards = (0..num_shards.max(1))
+            .map(|_| {
+                CachePadded::new(Mutex::new(Shard {
+                    wheel: Wheel::new(),
+                    closed: false,
+                }))
+            })
+            .collect();
+        Timer {
+            clock: Clock::new(),
+            shards,
+            driver_deadline: CachePadded::new(AtomicU64::new(NO_DRIVER)),
+            driver: Mutex::new(None),
+            driving: AtomicBool::new(false),
+            next_shard: AtomicUsize::new(0),
+        }
+    }
+
+    /// The timer of `handle`'s runtime.
+    pub(crate) fn of(handle: &Handle) -> &Timer {
+        handle
+            .driver()
+            .as_any()
+            .downcast_ref()
+            .expect("every corun runtime is built with a Timer as its driver")
+    }
+
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Arms a timer for tick `when`, in the shard of the calling worker. Returns `None` if
+    /// that tick has already been processed: the timer is due now.
+    pub(crate) fn register(&self, handle: &Handle, when: u64, waker: &Waker) -> Option<EntryRef> {
+        let shard = match handle.worker_index() {
+            Some(index) => index % self.shards.len(),
+            // Relaxed: only spreads load.
+            None => self.next_shard.fetch_add(1, Relaxed) % self.shards.len(),
+        };
+        let key = self.lock_open(shard).wheel.insert(when, waker)?;
+        self.notify_driver(when);
+        Some(EntryRef { shard, key })
+    }
+
+    /// True if the entry has fired; otherwise `waker` is the one it will wake.
+    pub(crate) fn poll_fired(&self, entry: EntryRef, waker: &Waker) -> bool {
+        self.lock_open(entry.shard)
+            .wheel
+            .poll_fired(entry.key, waker)
+    }
+
+    /// True if the entry has fired.
+    pub(crate) fn is_fired(&self, entry: EntryRef) -> bool {
+        self.lock_open(entry.shard).wheel.is_fired(entry.key)
+    }
+
+    /// Re-arms the entry for tick `when`. Returns true if that tick has been processed (the
+    /// entry is then marked fired).
+    pub(crate) fn reset(&self, entry: EntryRef, when: u64) -> bool {
+        let due = self.lock_open(entry.shard).wheel.reset(entry.key, when);
+        if !due {
+            self.notify_driver(when);
+        }
+        due
+    }
+
+    /// Disarms and frees the entry. After shutdown there is nothing left to free.
+    pub(crate) fn remove(&self, entry: EntryRef) {
+        let waker = {
+            let mut shard = self.shards[entry.shard].lock();
+            if shard.closed {
+                return;
+            }
+            shard.wheel.remove(entry.key)
+        };
+        // Dropped outside the lock: a waker's drop can free a task.
+        drop(waker);
+    }
+
+    fn lock_open(&self, shard: usize) -> crate::sync::MutexGuard<'_, Shard> {
+        let shard = self.shards[shard].lock();
+        assert!(!shard.closed, "{RUNTIME_GONE}");
+        shard
+    }
+
+    /// Unparks the driving worker if it would otherwise sleep past `when`.
+    fn notify_driver(&self, when: u64) {
+        // SeqCst: see "The wake-up protocol" above; pairs with the stores in `before_park`.
+        if when < self.driver_deadline.load(SeqCst) {
+            if let Some(parker) = &*self.driver.lock() {
+                parker.unpark();
+            }
+        }
+    }
+
+    /// Fires every due entry. With `only_uncontended`, skips shards whose lock is taken
+    /// (their owner is arming or cancelling and will be visited next time). Returns
+    /// whether anything fired, and the earliest tick still pending in the visited shards.
+    fn fire_due(&self, only_uncontended: bool) -> (bool, Option<u64>) {
+        let now = self.clock.now_tick();
+        let mut wakers = Vec::new();
+        let mut next: Option<u64> = None;
+        for shard in self.shards.iter() {
+            let shard = if only_uncontended {
+                match shard.try_lock() {
+                    Some(shard) => shard,
+                    None => continue,
+                }
+            } else {
+                shard.lock()
+            };
+            let mut shard = shard;
+            if shard.closed {
+                continue;
+            }
+            if shard.wheel.next_expiration().is_some_and(|tick| tick <= now) {
+                shard.wheel.advance(now, &mut wakers);
+            }
+            if let Some(tick) = shard.wheel.next_expiration() {
+                next = Some(next.map_or(tick, |next| next.min(tick)));
+            }
+        }
+        let fired = !wakers.is_empty();
+        for waker in wakers {
+            waker.wake();
+        }
+        (fired, next)
+    }
+
+    fn release_driving(&self) {
+        self.driver_deadline.store(NO_DRIVER, SeqCst);
+        *self.driver.lock() = None;
+        // Release: pairs with the Acquire swap in `before_park`.
+        self.driving.store(false, Release);
+    }
+}
+
+impl Driver for Timer {
+    fn maintain(&self) {
+        self.fire_due(true);
+    }
+
+    fn before_park(&self, unparker: &Arc<Parker>) -> BeforePark {
+        // Acquire: pairs with the Release in `release_driving`.
+        if self.driving.swap(true, Acquire) {
+            return BeforePark::Follow;
+        }
+        *self.driver.lock() = Some(unparker.clone());
+        // SeqCst: before reading the shards (see "The wake-up protocol").
+        self.driver_deadline.store(u64::MAX, SeqCst);
+        let (fired, next) = self.fire_due(false);
+        if fired {
+            self.release_driving();
+            return BeforePark::Ran;
+        }
+        match next {
+            None => BeforePark::Drive(None),
+            Some(tick) => {
+                self.driver_deadline.store(tick, SeqCst);
+                BeforePark::Drive(Some(self.clock.until(tick, Instant::now())))
+            }
+        }
+    }
+
+    fn after_park(&self) {
+        self.release_driving();
+        self.fire_due(false);
+    }
+
+    fn shutdown(&self) {
+        for shard in self.shards.iter() {
+            let wheel = {
+                let mut shard = shard.lock();
+                shard.closed = true;
+                mem::replace(&mut shard.wheel, Wheel::new())
+            };
+            // Outside the lock: dropping a waker may drop a task, whose timers lock the
+            // shard to deregister (and find it closed).
+            drop(wheel);
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

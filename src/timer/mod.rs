@@ -1,0 +1,20 @@
+//! Time: `sleep`, `timeout` and `interval`, served by one hierarchical timing wheel per
+//! runtime, sharded per worker and driven by the workers themselves.
+//!
+//! Layering: `wheel` and `level` are a pure data structure (ticks and wakers); `clock` maps
+//! `Instant`s to ticks; `driver` is the runtime's `Timer` (the shards, and the executor's
+//! `Driver` hook through which parked workers fire timers); `sleep`, `timeout` and
+//! `interval` are the public futures built on it.
+
+mod clock;
+mod driver;
+mod interval;
+mod level;
+mod sleep;
+mod timeout;
+mod wheel;
+
+pub(crate) use driver::Timer;
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout};

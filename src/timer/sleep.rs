@@ -1,0 +1,208 @@
+//! `Sleep`: a future that completes at a deadline (`asyncio.sleep`).
+
+use super::driver::{EntryRef, Timer};
+use crate::executor::Handle;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Waits until `duration` has passed: `asyncio.sleep(seconds)`.
+///
+/// The sleep holds no thread: the task is parked in the runtime's timer wheel and woken at
+/// the deadline (1 ms resolution, never early). A duration too long to represent (even
+/// `Duration::MAX`) sleeps "forever" (about 30 years) instead of overflowing.
+///
+/// # Panics
+/// Outside a corun runtime: create sleeps inside `corun::run`, `Runtime::block_on`, or a
+/// task, or after `Runtime::enter`.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// corun::run(async {
+///     let start = Instant::now();
+///     corun::sleep(Duration::from_millis(20)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(20));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let now = Instant::now();
+    let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
+    sleep_until(deadline)
+}
+
+/// Waits until `deadline`.
+///
+/// # Panics
+/// Outside a corun runtime, as [`sleep`].
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// corun::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     corun::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        handle: Handle::try_current().unwrap_or_else(|_| panic!("{NO_RUNTIME_FOR_TIMERS}")),
+        state: State::Unregistered,
+    }
+}
+
+const NO_RUNTIME_FOR_TIMERS: &str = "there is no corun runtime on this thread: create \
+     timers (sleep, timeout, interval) inside `corun::run`, `Runtime::block_on` or a task \
+     spawned on a runtime, or after `Runtime::enter`";
+
+/// About 30 years from `now`: "never", for durations that do not fit in an `Instant`.
+pub(crate) fn far_future(now: Instant) -> Instant {
+    const THIRTY_YEARS: Duration = Duration::from_secs(86_400 * 365 * 30);
+    now.checked_add(THIRTY_YEARS)
+        .expect("Instant can represent 30 years from now")
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It registers with the timer on its first poll (a sleep whose deadline has passed by
+/// then completes without registering), and dropping it cancels the registration in O(1).
+/// `Sleep` is `Send + Sync + Unpin`.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    deadline: Instant,
+    handle: Handle,
+    state: State,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum State {
+    /// Not armed yet (or re-armed by `reset` after it had elapsed).
+    Unregistered,
+    Registered(EntryRef),
+    Elapsed,
+}
+
+impl Sleep {
+    /// The instant this sleep completes at: exactly the one asked for.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// corun::run(async {
+    ///     let deadline = Instant::now() + Duration::from_secs(1);
+    ///     assert_eq!(corun::sleep_until(deadline).deadline(), deadline);
+    /// });
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the deadline has passed and the sleep has (or would have) completed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// corun::run(async {
+    ///     let mut sleep = corun::sleep(Duration::from_millis(1));
+    ///     assert!(!corun::sleep(Duration::from_secs(60)).is_elapsed());
+    ///     (&mut sleep).await;
+    ///     assert!(sleep.is_elapsed());
+    /// });
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        match self.state {
+            State::Elapsed => true,
+            State::Registered(entry) => self.timer().is_fired(entry),
+            State::Unregistered => Instant::now() >= self.deadline,
+        }
+    }
+
+    /// Moves the deadline to `deadline`, earlier or later, even after the sleep completed.
+    /// The timer entry is re-filed in place: no new allocation.
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// corun::run(async {
+    ///     let mut sleep = pin!(corun::sleep(Duration::from_secs(3600)));
+    ///     let sooner = Instant::now() + Duration::from_millis(5);
+    ///     sleep.as_mut().reset(sooner);
+    ///     sleep.as_mut().await;
+    ///     assert!(Instant::now() >= sooner);
+    /// });
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.deadline = deadline;
+        this.state = match this.state {
+            State::Registered(entry) => {
+                let timer = Timer::of(&this.handle);
+                timer.reset(entry, timer.clock().deadline_to_tick(deadline));
+                State::Registered(entry)
+            }
+            State::Unregistered | State::Elapsed => State::Unregistered,
+        };
+    }
+
+    fn timer(&self) -> &Timer {
+        Timer::of(&self.handle)
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let timer = Timer::of(&this.handle);
+        let elapsed = match this.state {
+            State::Elapsed => true,
+            State::Unregistered => {
+                let when = timer.clock().deadline_to_tick(this.deadline);
+                if when <= timer.clock().now_tick() {
+                    true
+                } else if let Some(entry) = timer.register(&this.handle, when, cx.waker()) {
+                    this.state = State::Registered(entry);
+                    false
+                } else {
+                    true
+                }
+            }
+            State::Registered(entry) => {
+                let fired = timer.poll_fired(entry, cx.waker());
+                if fired {
+                    timer.remove(entry);
+                }
+                fired
+            }
+        };
+        if elapsed {
+            this.state = State::Elapsed;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let State::Registered(entry) = self.state {
+            self.timer().remove(entry);
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
