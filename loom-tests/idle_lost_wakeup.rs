@@ -6,6 +6,7 @@ use crate::executor::shared::{Origin, Shared};
 use crate::sync::deque::Worker as LocalQueue;
 use crate::sync::Arc;
 use crate::task;
+use crate::timer::Timer;
 use std::time::Duration;
 
 fn one_worker_runtime() -> Arc<Shared> {
@@ -16,7 +17,11 @@ fn one_worker_runtime() -> Arc<Shared> {
         thread_name: "loom-blocking".to_owned(),
         stack_size: None,
     });
-    Arc::new(Shared::new(vec![queue.stealer()], blocking))
+    Arc::new(Shared::new(
+        vec![queue.stealer()],
+        blocking,
+        Box::new(Timer::new(1)),
+    ))
 }
 
 #[test]
@@ -36,7 +41,7 @@ fn remote_spawn_racing_with_park_is_not_lost() {
                     if !searching {
                         searching = shared.idle.transition_worker_to_searching();
                     }
-                    searching = shared.park_worker(0, searching);
+                    searching = shared.park_worker(0, searching, false, None);
                 }
             })
         };

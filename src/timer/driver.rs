@@ -103,10 +103,16 @@ impl Timer {
         &self.clock
     }
 
-    /// Arms a timer for tick `when`, in the shard of the calling worker. Returns `None` if
-    /// that tick has already been processed: the timer is due now.
-    pub(crate) fn register(&self, handle: &Handle, when: u64, waker: &Waker) -> Option<EntryRef> {
-        let shard = match handle.worker_index() {
+    /// Arms a timer for tick `when`, in the shard of `worker` (the calling worker's index,
+    /// if it is one). Returns `None` if that tick has already been processed: the timer is
+    /// due now.
+    pub(crate) fn register(
+        &self,
+        worker: Option<usize>,
+        when: u64,
+        waker: &Waker,
+    ) -> Option<EntryRef> {
+        let shard = match worker {
             Some(index) => index % self.shards.len(),
             // Relaxed: only spreads load.
             None => self.next_shard.fetch_add(1, Relaxed) % self.shards.len(),
@@ -171,7 +177,11 @@ impl Timer {
     /// (their owner is arming or cancelling and will be visited next time). Returns
     /// whether anything fired, and the earliest tick still pending in the visited shards.
     fn fire_due(&self, only_uncontended: bool) -> (bool, Option<u64>) {
-        let now = self.clock.now_tick();
+        self.fire_until(self.clock.now_tick(), only_uncontended)
+    }
+
+    /// `fire_due` with the current tick given: what the loom models drive.
+    pub(crate) fn fire_until(&self, now: u64, only_uncontended: bool) -> (bool, Option<u64>) {
         let mut wakers = Vec::new();
         let mut next: Option<u64> = None;
         for shard in self.shards.iter() {
@@ -187,9 +197,7 @@ impl Timer {
             if shard.closed {
                 continue;
             }
-            if shard.wheel.next_expiration().is_some_and(|tick| tick <= now) {
-                shard.wheel.advance(now, &mut wakers);
-            }
+            shard.wheel.advance(now, &mut wakers);
             if let Some(tick) = shard.wheel.next_expiration() {
                 next = Some(next.map_or(tick, |next| next.min(tick)));
             }

@@ -14,6 +14,13 @@ mod sleep;
 mod timeout;
 mod wheel;
 
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/timer_fire_cancel.rs"]
+mod loom_timer_fire_cancel;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/timer_park_deadline.rs"]
+mod loom_timer_park_deadline;
+
 pub(crate) use driver::Timer;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
