@@ -52,7 +52,10 @@ mod tests {
         let deadline = clock.start + Duration::from_micros(2_300);
         assert_eq!(clock.deadline_to_tick(deadline), 3);
         assert_eq!(clock.tick_at(deadline), 2);
-        assert_eq!(clock.deadline_to_tick(clock.start + Duration::from_millis(2)), 2);
+        assert_eq!(
+            clock.deadline_to_tick(clock.start + Duration::from_millis(2)),
+            2
+        );
         assert_eq!(clock.deadline_to_tick(clock.start), 0);
     }
 

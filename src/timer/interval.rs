@@ -1,6 +1,6 @@
 //! `Interval`: ticks at a fixed period, with a policy for ticks it falls behind on.
 
-use super::sleep::{sleep_until, Sleep};
+use super::sleep::{far_future, sleep_until, Sleep};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -54,6 +54,13 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
     }
 }
 
+/// `instant + period`, or "never" (30 years on) if that does not fit in an `Instant`.
+fn later(instant: Instant, period: Duration) -> Instant {
+    instant
+        .checked_add(period)
+        .unwrap_or_else(|| far_future(instant))
+}
+
 /// What an [`Interval`] does about ticks it missed because the task was late.
 ///
 /// ```
@@ -75,13 +82,14 @@ impl MissedTickBehavior {
     /// The tick after `scheduled`, a tick that completed late, at `now`.
     fn next_tick(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
         match self {
-            MissedTickBehavior::Burst => scheduled + period,
-            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Burst => later(scheduled, period),
+            MissedTickBehavior::Delay => later(now, period),
             MissedTickBehavior::Skip => {
                 let behind = (now - scheduled).as_nanos() % period.as_nanos();
-                // `behind < period`, which is a `Duration`: it fits in u64 nanoseconds
-                // unless the period is over 584 years, in which case saturate.
-                now + period - Duration::from_nanos(u64::try_from(behind).unwrap_or(u64::MAX))
+                // `behind < period`, a `Duration`, so it fits in u64 nanoseconds unless the
+                // period is over 584 years; then the next tick is "never" anyway.
+                let behind = Duration::from_nanos(u64::try_from(behind).unwrap_or(0));
+                later(now, period - behind)
             }
         }
     }
@@ -138,7 +146,7 @@ impl Interval {
             self.missed_tick_behavior
                 .next_tick(scheduled, now, self.period)
         } else {
-            scheduled + self.period
+            later(scheduled, self.period)
         };
         self.delay.as_mut().reset(next);
         Poll::Ready(scheduled)
@@ -158,7 +166,9 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        self.delay.as_mut().reset(Instant::now() + self.period);
+        self.delay
+            .as_mut()
+            .reset(later(Instant::now(), self.period));
     }
 
     /// The period between ticks.

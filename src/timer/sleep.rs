@@ -166,7 +166,9 @@ impl Future for Sleep {
                 let when = timer.clock().deadline_to_tick(this.deadline);
                 if when <= timer.clock().now_tick() {
                     true
-                } else if let Some(entry) = timer.register(this.handle.worker_index(), when, cx.waker()) {
+                } else if let Some(entry) =
+                    timer.register(this.handle.worker_index(), when, cx.waker())
+                {
                     this.state = State::Registered(entry);
                     false
                 } else {

@@ -328,7 +328,10 @@ mod tests {
         assert!(!wheel.reset(key, 90));
         assert!(!wheel.poll_fired(key, &waker(2, &log)));
         assert_eq!(advance(&mut wheel, 90, &log), [2]);
-        assert!(wheel.reset(key, 80), "a tick already processed is due at once");
+        assert!(
+            wheel.reset(key, 80),
+            "a tick already processed is due at once"
+        );
         assert!(wheel.is_fired(key));
     }
 
@@ -346,7 +349,10 @@ mod tests {
         let mut fired = advance(&mut wheel, 40, &log);
         fired.sort_unstable();
         assert_eq!(fired, [1, 3]);
-        assert!(wheel.insert(40, &waker(9, &log)).is_none(), "tick 40 is past");
+        assert!(
+            wheel.insert(40, &waker(9, &log)).is_none(),
+            "tick 40 is past"
+        );
     }
 
     #[test]
