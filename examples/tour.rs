@@ -6,12 +6,22 @@
 
 use corun::JoinError;
 use futures::channel::oneshot;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// A coroutine that does a little CPU work and returns a value.
-async fn fetch_data(task: u32) -> String {
-    let checksum: u64 = (0..200_000u64).map(|i| i * u64::from(task)).sum();
-    format!("Task {task} result (checksum {checksum})")
+/// The seed's `task1`: a long-running task.
+async fn task1() -> String {
+    println!("Task 1: Start");
+    corun::sleep(Duration::from_secs(3)).await; // asyncio.sleep(3)
+    println!("Task 1: End");
+    "Task 1 result".to_owned()
+}
+
+/// The seed's `task2`: a shorter one.
+async fn task2() -> String {
+    println!("Task 2: Start");
+    corun::sleep(Duration::from_secs(1)).await;
+    println!("Task 2: End");
+    "Task 2 result".to_owned()
 }
 
 /// A coroutine that fails.
@@ -21,11 +31,13 @@ async fn faulty_task() -> Result<String, String> {
 
 async fn create_task_section() {
     println!("\n== create_task: handles you can await, inspect and abort ==");
-    let task1 = corun::spawn(fetch_data(1));
-    let task2 = corun::spawn(fetch_data(2));
-    // Awaiting in argument order gives results in argument order, whatever ran first.
-    println!("task1 -> {}", task1.await.expect("task1 does not panic"));
-    println!("task2 -> {}", task2.await.expect("task2 does not panic"));
+    let started = Instant::now();
+    let t1 = corun::spawn(task1());
+    let t2 = corun::spawn(task2());
+    // Both run at once: task 2 ends first, and the pair takes 3 s, not 4.
+    let result1 = t1.await.expect("task1 does not panic");
+    let result2 = t2.await.expect("task2 does not panic");
+    println!("{result1} {result2} (took {:.1?})", started.elapsed());
 
     // A task's error is its own: awaiting its handle hands it back, nothing else fails.
     match corun::spawn(faulty_task()).await {
@@ -69,7 +81,7 @@ async fn blocking_section() {
     println!("\n== spawn_blocking: synchronous work off the workers ==");
     let started = Instant::now();
     let digest = corun::spawn_blocking(|| {
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(100));
         "file contents".len()
     })
     .await
