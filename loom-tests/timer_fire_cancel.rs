@@ -41,7 +41,10 @@ fn cancel_racing_with_fire() {
         assert!(wakes.0.load(SeqCst) <= 1);
         assert_eq!(fired_by_firer, wakes.0.load(SeqCst) == 1);
         if fired {
-            assert!(fired_by_firer, "an entry reads fired only after the firer fired it");
+            assert!(
+                fired_by_firer,
+                "an entry reads fired only after the firer fired it"
+            );
         }
         assert_eq!(next, None, "nothing is left pending");
     });

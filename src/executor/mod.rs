@@ -35,10 +35,10 @@ mod loom_inject_close;
 #[path = "../../loom-tests/park_unpark.rs"]
 mod loom_park_unpark;
 
-pub(crate) use driver::{BeforePark, Driver};
-pub(crate) use park::Parker;
 pub use builder::Builder;
+pub(crate) use driver::{BeforePark, Driver};
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub(crate) use park::Parker;
 pub use runtime::Runtime;
 pub use yield_now::{yield_now, YieldNow};
 

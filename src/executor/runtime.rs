@@ -1,9 +1,9 @@
 //! `Runtime`: owns the worker threads, and shuts everything down when dropped.
 
 use super::blocking::BlockingPool;
-use super::driver::Driver;
 use super::builder::Builder;
 use super::context;
+use super::driver::Driver;
 use super::handle::{EnterGuard, Handle};
 use super::shared::Shared;
 use super::worker;
