@@ -25,7 +25,9 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+pub mod combinators;
 mod executor;
+pub mod group;
 mod sync;
 mod task;
 pub mod timer;
@@ -33,6 +35,12 @@ pub mod timer;
 pub use executor::{
     run, spawn, spawn_blocking, yield_now, Builder, EnterGuard, Handle, Runtime, TryCurrentError,
     YieldNow,
+};
+pub use combinators::{
+    as_completed, gather, gather_settled, race, try_gather, wait, ReturnWhen,
+};
+pub use group::{
+    supervisor_group, task_group, GroupError, TaskError, TaskGroup, TaskHandle,
 };
 pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use timer::{

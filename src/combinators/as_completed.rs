@@ -1,0 +1,84 @@
+//! `as_completed`: outputs as a stream, in completion order.
+
+use super::children::{resume, ChildSet};
+use crate::task::JoinError;
+use futures_core::Stream;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// Runs every future as its own task and yields their outputs as they finish:
+/// `asyncio.as_completed(aws)`, as a [`Stream`].
+///
+/// If a child panics, the others are cancelled and, once they have stopped, the panic
+/// resumes in the task polling the stream. Dropping the stream cancels every child still
+/// running.
+///
+/// # Panics
+/// Outside a corun runtime, as [`spawn`](crate::spawn).
+///
+/// ```
+/// use futures::StreamExt;
+/// use std::time::Duration;
+///
+/// corun::run(async {
+///     let delays = [30u64, 10, 20];
+///     let mut done = corun::as_completed(delays.map(|ms| async move {
+///         corun::sleep(Duration::from_millis(ms)).await;
+///         ms
+///     }));
+///     let mut order = Vec::new();
+///     while let Some(ms) = done.next().await {
+///         order.push(ms);
+///     }
+///     assert_eq!(order.len(), 3);
+/// });
+/// ```
+pub fn as_completed<I, T>(futures: I) -> AsCompleted<T>
+where
+    I: IntoIterator,
+    I::Item: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    AsCompleted {
+        children: ChildSet::spawn(futures),
+        failure: None,
+    }
+}
+
+/// The stream returned by [`as_completed`].
+#[must_use = "streams do nothing unless polled; dropping it cancels the children"]
+pub struct AsCompleted<T> {
+    children: ChildSet<T>,
+    failure: Option<JoinError>,
+}
+
+impl<T> Stream for AsCompleted<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        if this.failure.is_none() {
+            match ready!(this.children.poll_next(cx)) {
+                Some((_, Ok(value))) => return Poll::Ready(Some(value)),
+                Some((_, Err(error))) => this.failure = Some(error),
+                None => return Poll::Ready(None),
+            }
+        }
+        ready!(this.children.poll_cancelled(cx));
+        resume(this.failure.take().expect("set before cancelling"))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.children.len()))
+    }
+}
+
+impl<T> fmt::Debug for AsCompleted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsCompleted")
+            .field("running", &self.children.len())
+            .finish()
+    }
+}

@@ -1,0 +1,206 @@
+//! `gather`, `try_gather` and `gather_settled`: run futures as concurrent tasks and collect
+//! their outputs in argument order (`asyncio.gather`).
+
+use super::children::{resume, ChildSet};
+use crate::task::JoinError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// Runs every future as its own task, on all workers at once, and returns their outputs in
+/// argument order: `asyncio.gather(*aws)`.
+///
+/// The tasks start at once, before the returned future is first polled. If a child panics,
+/// the others are cancelled, and once they have stopped the panic resumes in the awaiting
+/// task with its original payload. Dropping the returned future cancels every child.
+///
+/// For futures of different types use [`gather!`](crate::gather!).
+///
+/// # Panics
+/// Outside a corun runtime, as [`spawn`](crate::spawn).
+///
+/// ```
+/// corun::run(async {
+///     let squares = corun::gather((1..=4u64).map(|n| async move { n * n })).await;
+///     assert_eq!(squares, [1, 4, 9, 16]);
+/// });
+/// ```
+pub fn gather<I, T>(futures: I) -> Gather<T>
+where
+    I: IntoIterator,
+    I::Item: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let children = ChildSet::spawn(futures);
+    let results = (0..children.len()).map(|_| None).collect();
+    Gather {
+        children,
+        results,
+        failure: None,
+    }
+}
+
+/// The future returned by [`gather`].
+#[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
+pub struct Gather<T> {
+    children: ChildSet<T>,
+    results: Vec<Option<T>>,
+    failure: Option<JoinError>,
+}
+
+impl<T> Future for Gather<T> {
+    type Output = Vec<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
+        let this = self.get_mut();
+        while this.failure.is_none() {
+            match ready!(this.children.poll_next(cx)) {
+                Some((index, Ok(value))) => this.results[index] = Some(value),
+                Some((_, Err(error))) => this.failure = Some(error),
+                None => return Poll::Ready(take_all(&mut this.results)),
+            }
+        }
+        ready!(this.children.poll_cancelled(cx));
+        resume(this.failure.take().expect("set before cancelling"))
+    }
+}
+
+fn take_all<T>(results: &mut Vec<Option<T>>) -> Vec<T> {
+    std::mem::take(results)
+        .into_iter()
+        .map(|result| result.expect("every child finished"))
+        .collect()
+}
+
+/// Like [`gather`], for children that return `Result`: the first `Err` cancels every other
+/// child and, once they have stopped, is returned. Unlike Python's `gather`, no orphan
+/// keeps running after the failure.
+///
+/// # Panics
+/// Outside a corun runtime; and, after cancelling the other children, with a child's panic.
+///
+/// ```
+/// corun::run(async {
+///     let all_ok = corun::try_gather((1..=3).map(|n| async move { Ok::<_, String>(n) })).await;
+///     assert_eq!(all_ok, Ok(vec![1, 2, 3]));
+///
+///     let one_fails = corun::try_gather((1..=3).map(|n| async move {
+///         if n == 2 { Err(format!("task {n} failed")) } else { Ok(n) }
+///     }));
+///     assert_eq!(one_fails.await, Err("task 2 failed".to_owned()));
+/// });
+/// ```
+pub fn try_gather<I, T, E>(futures: I) -> TryGather<T, E>
+where
+    I: IntoIterator,
+    I::Item: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    let children = ChildSet::spawn(futures);
+    let results = (0..children.len()).map(|_| None).collect();
+    TryGather {
+        children,
+        results,
+        failure: None,
+    }
+}
+
+/// The future returned by [`try_gather`].
+#[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
+pub struct TryGather<T, E> {
+    children: ChildSet<Result<T, E>>,
+    results: Vec<Option<T>>,
+    failure: Option<Result<E, JoinError>>,
+}
+
+impl<T, E> Future for TryGather<T, E> {
+    type Output = Result<Vec<T>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        while this.failure.is_none() {
+            match ready!(this.children.poll_next(cx)) {
+                Some((index, Ok(Ok(value)))) => this.results[index] = Some(value),
+                Some((_, Ok(Err(error)))) => this.failure = Some(Ok(error)),
+                Some((_, Err(error))) => this.failure = Some(Err(error)),
+                None => return Poll::Ready(Ok(take_all(&mut this.results))),
+            }
+        }
+        ready!(this.children.poll_cancelled(cx));
+        match this.failure.take().expect("set before cancelling") {
+            Ok(error) => Poll::Ready(Err(error)),
+            Err(join_error) => resume(join_error),
+        }
+    }
+}
+
+/// Runs every future as its own task and waits for all of them, whatever happens to each:
+/// `asyncio.gather(*aws, return_exceptions=True)`.
+///
+/// Each slot holds the child's output, or the [`JoinError`] that says it panicked or was
+/// cancelled; a panic does not cancel the siblings. Dropping the future cancels them.
+///
+/// # Panics
+/// Outside a corun runtime, as [`spawn`](crate::spawn).
+///
+/// ```
+/// corun::run(async {
+///     let settled = corun::gather_settled((0..3).map(|n| async move {
+///         assert_ne!(n, 1, "task {n} fails");
+///         n * 10
+///     }))
+///     .await;
+///     assert_eq!(settled[0].as_ref().ok(), Some(&0));
+///     assert!(settled[1].as_ref().unwrap_err().is_panic());
+///     assert_eq!(settled[2].as_ref().ok(), Some(&20));
+/// });
+/// ```
+pub fn gather_settled<I, T>(futures: I) -> GatherSettled<T>
+where
+    I: IntoIterator,
+    I::Item: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let children = ChildSet::spawn(futures);
+    let results = (0..children.len()).map(|_| None).collect();
+    GatherSettled { children, results }
+}
+
+/// The future returned by [`gather_settled`].
+#[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
+pub struct GatherSettled<T> {
+    children: ChildSet<T>,
+    results: Vec<Option<Result<T, JoinError>>>,
+}
+
+impl<T> Future for GatherSettled<T> {
+    type Output = Vec<Result<T, JoinError>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        while let Some((index, result)) = ready!(this.children.poll_next(cx)) {
+            this.results[index] = Some(result);
+        }
+        Poll::Ready(take_all(&mut this.results))
+    }
+}
+
+// The outputs collected so far are never pinned: the futures are movable whatever `T` is.
+impl<T> Unpin for Gather<T> {}
+impl<T, E> Unpin for TryGather<T, E> {}
+impl<T> Unpin for GatherSettled<T> {}
+
+macro_rules! debug_children {
+    ($($name:ident<$($param:ident),+>),+) => {$(
+        impl<$($param),+> fmt::Debug for $name<$($param),+> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("running", &self.children.len())
+                    .finish_non_exhaustive()
+            }
+        }
+    )+};
+}
+debug_children!(Gather<T>, TryGather<T, E>, GatherSettled<T>);

@@ -1,0 +1,212 @@
+//! `TaskGroup` (the spawner a group's body and children hold) and `TaskHandle` (one
+//! child's result).
+
+use super::error::TaskError;
+use super::state::{Abort, Ending, GroupState, Ticket};
+use crate::task::{AbortHandle, JoinHandle};
+use futures_util::FutureExt;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+impl Abort for AbortHandle {
+    fn abort(&self) {
+        AbortHandle::abort(self);
+    }
+}
+
+pub(crate) type Shared<E> = GroupState<E, AbortHandle>;
+
+/// Spawns children into a group: the `tg` of `async with TaskGroup() as tg`.
+///
+/// It is `Clone + Send`, so children can spawn siblings. See [`task_group`](crate::task_group).
+pub struct TaskGroup<E> {
+    shared: Arc<Shared<E>>,
+}
+
+impl<E: Send + 'static> TaskGroup<E> {
+    pub(crate) fn new(shared: Arc<Shared<E>>) -> TaskGroup<E> {
+        TaskGroup { shared }
+    }
+
+    /// Spawns `future` as a child task of the group: `tg.create_task(coro)`.
+    ///
+    /// If the child returns `Err`, the group fails: every other child and the group's body
+    /// are cancelled at their next await point (unless the group is a
+    /// [`supervisor_group`](crate::supervisor_group)), and the error is returned in the
+    /// group's [`GroupError`](crate::GroupError). A panic does the same and is resumed by
+    /// the group once every child is done. Spawning into a group that has failed, been
+    /// cancelled or finished starts nothing: the handle reports cancellation.
+    ///
+    /// # Panics
+    /// Outside a corun runtime, as [`spawn`](crate::spawn).
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     let sum = corun::task_group(|tg| async move {
+    ///         let a = tg.spawn(async { Ok::<_, String>(20) });
+    ///         let b = tg.spawn(async { Ok(22) });
+    ///         Ok(a.await.unwrap() + b.await.unwrap())
+    ///     })
+    ///     .await;
+    ///     assert_eq!(sum.unwrap(), 42);
+    /// });
+    /// ```
+    pub fn spawn<F, T>(&self, future: F) -> TaskHandle<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(ticket) = self.shared.reserve() else {
+            return TaskHandle { inner: None };
+        };
+        let guard = ChildGuard {
+            shared: self.shared.clone(),
+            ticket,
+            ending: Some(Ending::Dropped),
+        };
+        let handle = crate::spawn(async move {
+            let mut guard = guard;
+            let (ending, output) = match AssertUnwindSafe(future).catch_unwind().await {
+                Ok(Ok(value)) => (Ending::Completed, Ok(value)),
+                Ok(Err(error)) => (Ending::Failed(error), Err(TaskError::FAILED)),
+                Err(payload) => (Ending::Panicked(payload), Err(TaskError::PANICKED)),
+            };
+            guard.ending = Some(ending);
+            output
+        });
+        self.shared.register(ticket, handle.abort_handle());
+        TaskHandle {
+            inner: Some(handle),
+        }
+    }
+
+    /// Cancels the group: every child and the body are cancelled at their next await
+    /// point, and the group returns `Ok(body value)` if the body had already finished, or
+    /// else a [`GroupError`](crate::GroupError) with no errors whose `is_cancelled()` is
+    /// true. Not a failure: nothing is recorded as an error.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// corun::run(async {
+    ///     let result = corun::task_group(|tg| async move {
+    ///         tg.spawn(async { corun::sleep(Duration::from_secs(60)).await; Ok::<_, ()>(()) });
+    ///         tg.cancel();
+    ///         std::future::pending::<Result<(), ()>>().await
+    ///     })
+    ///     .await;
+    ///     let error = result.unwrap_err();
+    ///     assert!(error.is_cancelled());
+    ///     assert_eq!(error.cancelled(), 1);
+    /// });
+    /// ```
+    pub fn cancel(&self) {
+        self.shared.cancel();
+    }
+}
+
+impl<E> Clone for TaskGroup<E> {
+    fn clone(&self) -> TaskGroup<E> {
+        TaskGroup {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<E> fmt::Debug for TaskGroup<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroup").finish_non_exhaustive()
+    }
+}
+
+/// Reports how a child ended when its future is dropped: at its end, or when it is
+/// cancelled (started or not), so the group knows when every child is done.
+struct ChildGuard<E: Send + 'static> {
+    shared: Arc<Shared<E>>,
+    ticket: Ticket,
+    ending: Option<Ending<E>>,
+}
+
+impl<E: Send + 'static> Drop for ChildGuard<E> {
+    fn drop(&mut self) {
+        let ending = self.ending.take().unwrap_or(Ending::Dropped);
+        self.shared.child_done(self.ticket, ending);
+    }
+}
+
+/// A group child's handle: awaiting it yields the child's value, or a [`TaskError`].
+///
+/// It can be awaited inside the body or after the group returned. Dropping it does not
+/// cancel the child: the group owns its children.
+#[must_use = "a TaskHandle does nothing unless awaited; the child runs regardless"]
+pub struct TaskHandle<T> {
+    /// `None`: the group had stopped, the child never started.
+    inner: Option<JoinHandle<Result<T, TaskError>>>,
+}
+
+impl<T> TaskHandle<T> {
+    /// Cancels this child alone, at its next await point. The group does not fail; the
+    /// child counts as cancelled.
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     let result = corun::task_group(|tg| async move {
+    ///         let child = tg.spawn(std::future::pending::<Result<(), ()>>());
+    ///         child.abort();
+    ///         Ok(child.await.unwrap_err().is_cancelled())
+    ///     })
+    ///     .await;
+    ///     assert_eq!(result.unwrap(), true);
+    /// });
+    /// ```
+    pub fn abort(&self) {
+        if let Some(handle) = &self.inner {
+            handle.abort();
+        }
+    }
+
+    /// True once the child has finished (or never started).
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     let finished = corun::task_group(|tg| async move {
+    ///         Ok::<_, ()>(tg.spawn(async { Ok(1) }))
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    ///     assert!(finished.is_finished());
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.inner.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl<T> Future for TaskHandle<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(handle) = &mut self.inner else {
+            return Poll::Ready(Err(TaskError::CANCELLED));
+        };
+        Poll::Ready(match ready!(Pin::new(handle).poll(cx)) {
+            Ok(output) => output,
+            // The child catches its own panics; this is a cancellation (or a panic while
+            // its future was being dropped, which the runtime already reported).
+            Err(error) if error.is_panic() => Err(TaskError::PANICKED),
+            Err(_) => Err(TaskError::CANCELLED),
+        })
+    }
+}
+
+impl<T> fmt::Debug for TaskHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
