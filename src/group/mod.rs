@@ -13,6 +13,13 @@ mod handle;
 mod scope;
 mod state;
 
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/group_fail_vs_spawn.rs"]
+mod loom_group_fail_vs_spawn;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/group_join_waker.rs"]
+mod loom_group_join_waker;
+
 pub use error::{GroupError, TaskError};
 pub use handle::{TaskGroup, TaskHandle};
 pub use scope::{supervisor_group, task_group, Scope};
