@@ -142,7 +142,6 @@ impl<E: Send + 'static> Drop for ChildGuard<E> {
 ///
 /// It can be awaited inside the body or after the group returned. Dropping it does not
 /// cancel the child: the group owns its children.
-#[must_use = "a TaskHandle does nothing unless awaited; the child runs regardless"]
 pub struct TaskHandle<T> {
     /// `None`: the group had stopped, the child never started.
     inner: Option<JoinHandle<Result<T, TaskError>>>,
