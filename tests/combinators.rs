@@ -313,7 +313,7 @@ fn combinator_futures_are_send() {
         assert_eq!(gather.await, [1]);
         let mut cx = Context::from_waker(std::task::Waker::noop());
         let mut race = corun::race([async { 2 }]);
-        while let Poll::Pending = Pin::new(&mut race).poll(&mut cx) {
+        while Pin::new(&mut race).poll(&mut cx).is_pending() {
             corun::yield_now().await;
         }
     });
