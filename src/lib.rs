@@ -32,16 +32,12 @@ mod sync;
 mod task;
 pub mod timer;
 
+pub use combinators::{as_completed, gather, gather_settled, race, try_gather, wait, ReturnWhen};
 pub use executor::{
     run, spawn, spawn_blocking, yield_now, Builder, EnterGuard, Handle, Runtime, TryCurrentError,
     YieldNow,
 };
-pub use combinators::{
-    as_completed, gather, gather_settled, race, try_gather, wait, ReturnWhen,
-};
-pub use group::{
-    supervisor_group, task_group, GroupError, TaskError, TaskGroup, TaskHandle,
-};
+pub use group::{supervisor_group, task_group, GroupError, TaskError, TaskGroup, TaskHandle};
 pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use timer::{
     interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval,

@@ -8,7 +8,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Runs every future as its own task and yields their outputs as they finish:
+/// Runs every future as its own task (from the first poll) and yields their outputs as
+/// they finish:
 /// `asyncio.as_completed(aws)`, as a [`Stream`].
 ///
 /// If a child panics, the others are cancelled and, once they have stopped, the panic
@@ -35,29 +36,33 @@ use std::task::{ready, Context, Poll};
 ///     assert_eq!(order.len(), 3);
 /// });
 /// ```
-pub fn as_completed<I, T>(futures: I) -> AsCompleted<T>
+pub fn as_completed<I>(futures: I) -> AsCompleted<I::Item>
 where
     I: IntoIterator,
-    I::Item: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
 {
     AsCompleted {
-        children: ChildSet::spawn(futures),
+        children: ChildSet::new(futures),
         failure: None,
     }
 }
 
 /// The stream returned by [`as_completed`].
 #[must_use = "streams do nothing unless polled; dropping it cancels the children"]
-pub struct AsCompleted<T> {
-    children: ChildSet<T>,
+pub struct AsCompleted<F: Future> {
+    children: ChildSet<F>,
     failure: Option<JoinError>,
 }
 
-impl<T> Stream for AsCompleted<T> {
-    type Item = T;
+impl<F> Stream for AsCompleted<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Item = F::Output;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<F::Output>> {
         let this = self.get_mut();
         if this.failure.is_none() {
             match ready!(this.children.poll_next(cx)) {
@@ -75,7 +80,10 @@ impl<T> Stream for AsCompleted<T> {
     }
 }
 
-impl<T> fmt::Debug for AsCompleted<T> {
+// The children are moved into tasks on the first poll, never pinned in place.
+impl<F: Future> Unpin for AsCompleted<F> {}
+
+impl<F: Future> fmt::Debug for AsCompleted<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsCompleted")
             .field("running", &self.children.len())

@@ -1,10 +1,11 @@
 //! `ChildSet`: the tasks one combinator spawned, polled in completion order and cancelled
 //! together.
 //!
-//! Every combinator is built on it. Each child is a spawned task whose `JoinHandle` sits in
-//! a `FuturesUnordered`, tagged with its argument index, so a wakeup polls only the child
-//! that finished (no O(n) scan per completion), and dropping the set aborts every child
-//! still running: a combinator's future owns its children.
+//! Every combinator is built on it. Like any Rust future, a combinator does nothing until
+//! first polled: then each child is spawned as a task whose `JoinHandle` sits in a
+//! `FuturesUnordered`, tagged with its argument index, so a wakeup polls only the child
+//! that finished (no O(n) scan per completion). Dropping the set aborts every child still
+//! running (and drops the ones never started): a combinator's future owns its children.
 
 use crate::task::{JoinError, JoinHandle};
 use futures_core::Stream;
@@ -14,8 +15,13 @@ use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-pub(crate) struct ChildSet<T> {
-    running: FuturesUnordered<Child<T>>,
+/// A finished child: its argument index and what its task returned.
+pub(crate) type Finished<T> = (usize, Result<T, JoinError>);
+
+pub(crate) struct ChildSet<F: Future> {
+    /// The children, until the first poll spawns them.
+    unstarted: Vec<F>,
+    running: FuturesUnordered<Child<F::Output>>,
     /// Set once `cancel_all` ran: what is still running is being cancelled.
     cancelled: bool,
 }
@@ -28,7 +34,7 @@ struct Child<T> {
 }
 
 impl<T> Future for Child<T> {
-    type Output = (usize, Result<T, JoinError>);
+    type Output = Finished<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let output = ready!(Pin::new(&mut self.handle).poll(cx));
@@ -42,39 +48,40 @@ impl<T> Drop for Child<T> {
     }
 }
 
-impl<T: Send + 'static> ChildSet<T> {
-    /// Spawns each future as a task on the current runtime.
-    ///
-    /// # Panics
-    /// Outside a runtime, as [`crate::spawn`].
-    pub(crate) fn spawn<I>(futures: I) -> ChildSet<T>
-    where
-        I: IntoIterator,
-        I::Item: Future<Output = T> + Send + 'static,
-    {
-        let running = futures
-            .into_iter()
-            .enumerate()
-            .map(|(index, future)| Child {
-                index,
-                handle: crate::spawn(future),
-            })
-            .collect();
+impl<F: Future> ChildSet<F> {
+    pub(crate) fn new(futures: impl IntoIterator<Item = F>) -> ChildSet<F> {
         ChildSet {
-            running,
+            unstarted: futures.into_iter().collect(),
+            running: FuturesUnordered::new(),
             cancelled: false,
         }
     }
-}
 
-impl<T> ChildSet<T> {
     /// Children not yet returned by `poll_next`.
     pub(crate) fn len(&self) -> usize {
-        self.running.len()
+        self.unstarted.len() + self.running.len()
     }
+}
 
-    /// The next child to finish, with its argument index; `None` once all have.
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Result<T, JoinError>)>> {
+impl<F> ChildSet<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    /// The next child to finish, with its argument index; `None` once all have. The first
+    /// call spawns every child on the current runtime.
+    ///
+    /// # Panics
+    /// Outside a runtime, as [`crate::spawn`].
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Finished<F::Output>>> {
+        if !self.unstarted.is_empty() && !self.cancelled {
+            for (index, future) in self.unstarted.drain(..).enumerate() {
+                self.running.push(Child {
+                    index,
+                    handle: crate::spawn(future),
+                });
+            }
+        }
         Pin::new(&mut self.running).poll_next(cx)
     }
 
@@ -83,6 +90,7 @@ impl<T> ChildSet<T> {
     pub(crate) fn poll_cancelled(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if !self.cancelled {
             self.cancelled = true;
+            self.unstarted.clear();
             for child in self.running.iter() {
                 child.handle.abort();
             }
@@ -98,6 +106,8 @@ impl<T> ChildSet<T> {
 pub(crate) fn resume(error: JoinError) -> ! {
     match error.try_into_panic() {
         Ok(payload) => resume_unwind(payload),
-        Err(error) => panic!("a child task was cancelled before it finished ({error}): its runtime is shutting down"),
+        Err(error) => panic!(
+            "a child task was cancelled before it finished ({error}): its runtime is shutting down"
+        ),
     }
 }

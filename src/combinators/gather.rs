@@ -3,6 +3,7 @@
 
 use super::children::{resume, ChildSet};
 use crate::task::JoinError;
+use futures_core::TryFuture;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -11,7 +12,7 @@ use std::task::{ready, Context, Poll};
 /// Runs every future as its own task, on all workers at once, and returns their outputs in
 /// argument order: `asyncio.gather(*aws)`.
 ///
-/// The tasks start at once, before the returned future is first polled. If a child panics,
+/// The tasks start when the returned future is first polled. If a child panics,
 /// the others are cancelled, and once they have stopped the panic resumes in the awaiting
 /// task with its original payload. Dropping the returned future cancels every child.
 ///
@@ -26,13 +27,13 @@ use std::task::{ready, Context, Poll};
 ///     assert_eq!(squares, [1, 4, 9, 16]);
 /// });
 /// ```
-pub fn gather<I, T>(futures: I) -> Gather<T>
+pub fn gather<I>(futures: I) -> Gather<I::Item>
 where
     I: IntoIterator,
-    I::Item: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
 {
-    let children = ChildSet::spawn(futures);
+    let children = ChildSet::new(futures);
     let results = (0..children.len()).map(|_| None).collect();
     Gather {
         children,
@@ -43,16 +44,20 @@ where
 
 /// The future returned by [`gather`].
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
-pub struct Gather<T> {
-    children: ChildSet<T>,
-    results: Vec<Option<T>>,
+pub struct Gather<F: Future> {
+    children: ChildSet<F>,
+    results: Vec<Option<F::Output>>,
     failure: Option<JoinError>,
 }
 
-impl<T> Future for Gather<T> {
-    type Output = Vec<T>;
+impl<F> Future for Gather<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Output = Vec<F::Output>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         while this.failure.is_none() {
             match ready!(this.children.poll_next(cx)) {
@@ -91,14 +96,14 @@ fn take_all<T>(results: &mut Vec<Option<T>>) -> Vec<T> {
 ///     assert_eq!(one_fails.await, Err("task 2 failed".to_owned()));
 /// });
 /// ```
-pub fn try_gather<I, T, E>(futures: I) -> TryGather<T, E>
+pub fn try_gather<I, T, E>(futures: I) -> TryGather<I::Item>
 where
     I: IntoIterator,
     I::Item: Future<Output = Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
-    let children = ChildSet::spawn(futures);
+    let children = ChildSet::new(futures);
     let results = (0..children.len()).map(|_| None).collect();
     TryGather {
         children,
@@ -109,13 +114,18 @@ where
 
 /// The future returned by [`try_gather`].
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
-pub struct TryGather<T, E> {
-    children: ChildSet<Result<T, E>>,
-    results: Vec<Option<T>>,
-    failure: Option<Result<E, JoinError>>,
+pub struct TryGather<F: TryFuture> {
+    children: ChildSet<F>,
+    results: Vec<Option<F::Ok>>,
+    failure: Option<Result<F::Error, JoinError>>,
 }
 
-impl<T, E> Future for TryGather<T, E> {
+impl<F, T, E> Future for TryGather<F>
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
     type Output = Result<Vec<T>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -157,26 +167,30 @@ impl<T, E> Future for TryGather<T, E> {
 ///     assert_eq!(settled[2].as_ref().ok(), Some(&20));
 /// });
 /// ```
-pub fn gather_settled<I, T>(futures: I) -> GatherSettled<T>
+pub fn gather_settled<I>(futures: I) -> GatherSettled<I::Item>
 where
     I: IntoIterator,
-    I::Item: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
 {
-    let children = ChildSet::spawn(futures);
+    let children = ChildSet::new(futures);
     let results = (0..children.len()).map(|_| None).collect();
     GatherSettled { children, results }
 }
 
 /// The future returned by [`gather_settled`].
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
-pub struct GatherSettled<T> {
-    children: ChildSet<T>,
-    results: Vec<Option<Result<T, JoinError>>>,
+pub struct GatherSettled<F: Future> {
+    children: ChildSet<F>,
+    results: Vec<Option<Result<F::Output, JoinError>>>,
 }
 
-impl<T> Future for GatherSettled<T> {
-    type Output = Vec<Result<T, JoinError>>;
+impl<F> Future for GatherSettled<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Output = Vec<Result<F::Output, JoinError>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -187,14 +201,15 @@ impl<T> Future for GatherSettled<T> {
     }
 }
 
-// The outputs collected so far are never pinned: the futures are movable whatever `T` is.
-impl<T> Unpin for Gather<T> {}
-impl<T, E> Unpin for TryGather<T, E> {}
-impl<T> Unpin for GatherSettled<T> {}
+// Neither the children (moved into tasks on the first poll) nor the outputs collected so
+// far are ever pinned in place.
+impl<F: Future> Unpin for Gather<F> {}
+impl<F: TryFuture> Unpin for TryGather<F> {}
+impl<F: Future> Unpin for GatherSettled<F> {}
 
 macro_rules! debug_children {
-    ($($name:ident<$($param:ident),+>),+) => {$(
-        impl<$($param),+> fmt::Debug for $name<$($param),+> {
+    ($($name:ident: $bound:ident),+) => {$(
+        impl<F: $bound> fmt::Debug for $name<F> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name))
                     .field("running", &self.children.len())
@@ -203,4 +218,4 @@ macro_rules! debug_children {
         }
     )+};
 }
-debug_children!(Gather<T>, TryGather<T, E>, GatherSettled<T>);
+debug_children!(Gather: Future, TryGather: TryFuture, GatherSettled: Future);

@@ -30,13 +30,13 @@ use std::task::{ready, Context, Poll};
 ///     assert_eq!(winner, "fast");
 /// });
 /// ```
-pub fn race<I, T>(futures: I) -> Race<T>
+pub fn race<I>(futures: I) -> Race<I::Item>
 where
     I: IntoIterator,
-    I::Item: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
 {
-    let children = ChildSet::spawn(futures);
+    let children = ChildSet::new(futures);
     assert!(
         children.len() > 0,
         "race of an empty set of futures: there is no first one to finish"
@@ -49,32 +49,41 @@ where
 
 /// The future returned by [`race`].
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
-pub struct Race<T> {
-    children: ChildSet<T>,
-    outcome: Option<Result<T, JoinError>>,
+pub struct Race<F: Future> {
+    children: ChildSet<F>,
+    outcome: Option<Result<F::Output, JoinError>>,
 }
 
-impl<T> Future for Race<T> {
-    type Output = T;
+impl<F> Future for Race<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Output = F::Output;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.get_mut();
         if this.outcome.is_none() {
             let (_, first) = ready!(this.children.poll_next(cx)).expect("race is never empty");
             this.outcome = Some(first);
         }
         ready!(this.children.poll_cancelled(cx));
-        match this.outcome.take().expect("the winner is kept until the losers stopped") {
+        match this
+            .outcome
+            .take()
+            .expect("the winner is kept until the losers stopped")
+        {
             Ok(value) => Poll::Ready(value),
             Err(error) => resume(error),
         }
     }
 }
 
-// The winner's output is never pinned.
-impl<T> Unpin for Race<T> {}
+// Neither the children (moved into tasks on the first poll) nor the winner's output are
+// ever pinned in place.
+impl<F: Future> Unpin for Race<F> {}
 
-impl<T> fmt::Debug for Race<T> {
+impl<F: Future> fmt::Debug for Race<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Race")
             .field("running", &self.children.len())

@@ -154,7 +154,7 @@ pub fn try_gather_tuple<G: TryGatherTuple<E>, E: Send + 'static>(
 /// The future returned by [`gather!`](crate::gather!).
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct GatherTupleFuture<G: GatherTuple> {
-    inner: Gather<Erased>,
+    inner: Gather<ErasedFuture<Erased>>,
     unpack: fn(Vec<Erased>) -> G::Output,
 }
 
@@ -170,11 +170,11 @@ impl<G: GatherTuple> Future for GatherTupleFuture<G> {
 /// The future returned by [`try_gather!`](crate::try_gather!).
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct TryGatherTupleFuture<G: TryGatherTuple<E>, E> {
-    inner: TryGather<Erased, E>,
+    inner: TryGather<ErasedFuture<Result<Erased, E>>>,
     unpack: fn(Vec<Erased>) -> G::Output,
 }
 
-impl<G: TryGatherTuple<E>, E> Future for TryGatherTupleFuture<G, E> {
+impl<G: TryGatherTuple<E>, E: Send + 'static> Future for TryGatherTupleFuture<G, E> {
     type Output = Result<G::Output, E>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -185,12 +185,16 @@ impl<G: TryGatherTuple<E>, E> Future for TryGatherTupleFuture<G, E> {
 
 impl<G: GatherTuple> fmt::Debug for GatherTupleFuture<G> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("GatherTupleFuture").field(&self.inner).finish()
+        f.debug_tuple("GatherTupleFuture")
+            .field(&self.inner)
+            .finish()
     }
 }
 
 impl<G: TryGatherTuple<E>, E> fmt::Debug for TryGatherTupleFuture<G, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TryGatherTupleFuture").field(&self.inner).finish()
+        f.debug_tuple("TryGatherTupleFuture")
+            .field(&self.inner)
+            .finish()
     }
 }

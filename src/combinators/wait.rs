@@ -2,6 +2,7 @@
 
 use super::children::{resume, ChildSet};
 use crate::task::JoinError;
+use futures_core::TryFuture;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -46,7 +47,7 @@ pub enum ReturnWhen {
 ///     assert!(pending.is_empty());
 /// });
 /// ```
-pub fn wait<I, T, E>(futures: I, when: ReturnWhen) -> Wait<T, E>
+pub fn wait<I, T, E>(futures: I, when: ReturnWhen) -> Wait<I::Item>
 where
     I: IntoIterator,
     I::Item: Future<Output = Result<T, E>> + Send + 'static,
@@ -54,17 +55,17 @@ where
     E: Send + 'static,
 {
     Pending {
-        children: ChildSet::spawn(futures),
+        children: ChildSet::new(futures),
     }
     .wait(when)
 }
 
 /// Children that [`wait`] left running. Dropping it cancels them.
-pub struct Pending<T, E> {
-    children: ChildSet<Result<T, E>>,
+pub struct Pending<F: TryFuture> {
+    children: ChildSet<F>,
 }
 
-impl<T, E> Pending<T, E> {
+impl<F: TryFuture> Pending<F> {
     /// How many children are still running (or finished but not yet collected).
     ///
     /// ```
@@ -105,7 +106,7 @@ impl<T, E> Pending<T, E> {
     ///     assert_eq!(first.len() + rest.len(), 3);
     /// });
     /// ```
-    pub fn wait(self, when: ReturnWhen) -> Wait<T, E> {
+    pub fn wait(self, when: ReturnWhen) -> Wait<F> {
         Wait {
             pending: Some(self),
             done: Vec::new(),
@@ -117,22 +118,34 @@ impl<T, E> Pending<T, E> {
 
 /// The future returned by [`wait`] and [`Pending::wait`].
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
-pub struct Wait<T, E> {
-    pending: Option<Pending<T, E>>,
-    done: Vec<(usize, Result<T, E>)>,
+pub struct Wait<F: TryFuture> {
+    pending: Option<Pending<F>>,
+    done: Vec<Done<F>>,
     when: ReturnWhen,
     failure: Option<JoinError>,
 }
 
-/// The finished children, as `(argument index, output)`, and the ones still running.
-type WaitOutput<T, E> = (Vec<(usize, Result<T, E>)>, Pending<T, E>);
+/// A finished child: its argument index and its output.
+type Done<F> = (usize, Result<<F as TryFuture>::Ok, <F as TryFuture>::Error>);
 
-impl<T, E> Future for Wait<T, E> {
-    type Output = WaitOutput<T, E>;
+/// The finished children, in completion order, and the ones still running.
+type WaitOutput<F> = (Vec<Done<F>>, Pending<F>);
+
+impl<F, T, E> Future for Wait<F>
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    type Output = WaitOutput<F>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let children = &mut this.pending.as_mut().expect("polled after completion").children;
+        let children = &mut this
+            .pending
+            .as_mut()
+            .expect("polled after completion")
+            .children;
         while this.failure.is_none() {
             match children.poll_next(cx) {
                 Poll::Ready(Some((index, Ok(output)))) => {
@@ -150,7 +163,9 @@ impl<T, E> Future for Wait<T, E> {
                 }
                 Poll::Ready(Some((_, Err(error)))) => this.failure = Some(error),
                 Poll::Ready(None) => break,
-                Poll::Pending if this.when == ReturnWhen::FirstCompleted && !this.done.is_empty() => {
+                Poll::Pending
+                    if this.when == ReturnWhen::FirstCompleted && !this.done.is_empty() =>
+                {
                     break
                 }
                 Poll::Pending => return Poll::Pending,
@@ -168,11 +183,12 @@ impl<T, E> Future for Wait<T, E> {
     }
 }
 
-// The collected outputs are never pinned.
-impl<T, E> Unpin for Wait<T, E> {}
-impl<T, E> Unpin for Pending<T, E> {}
+// Neither the children (moved into tasks on the first poll) nor the collected outputs are
+// ever pinned in place.
+impl<F: TryFuture> Unpin for Wait<F> {}
+impl<F: TryFuture> Unpin for Pending<F> {}
 
-impl<T, E> fmt::Debug for Pending<T, E> {
+impl<F: TryFuture> fmt::Debug for Pending<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pending")
             .field("running", &self.children.len())
@@ -180,7 +196,7 @@ impl<T, E> fmt::Debug for Pending<T, E> {
     }
 }
 
-impl<T, E> fmt::Debug for Wait<T, E> {
+impl<F: TryFuture> fmt::Debug for Wait<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wait")
             .field("when", &self.when)

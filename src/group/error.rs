@@ -119,9 +119,11 @@ impl<E: fmt::Display> fmt::Display for GroupError<E> {
         match self.errors.as_slice() {
             [] => write!(f, "task group cancelled")?,
             [only] => write!(f, "task group failed: {only}")?,
-            [first, rest @ ..] => {
-                write!(f, "task group failed: {first} (and {} more errors)", rest.len())?
-            }
+            [first, rest @ ..] => write!(
+                f,
+                "task group failed: {first} (and {} more errors)",
+                rest.len()
+            )?,
         }
         if self.cancelled > 0 {
             write!(f, "; {} children cancelled", self.cancelled)?;

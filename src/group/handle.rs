@@ -61,7 +61,7 @@ impl<E: Send + 'static> TaskGroup<E> {
         T: Send + 'static,
     {
         let Some(ticket) = self.shared.reserve() else {
-            return TaskHandle { inner: None };
+            return TaskHandle { child: None };
         };
         let guard = ChildGuard {
             shared: self.shared.clone(),
@@ -80,7 +80,11 @@ impl<E: Send + 'static> TaskGroup<E> {
         });
         self.shared.register(ticket, handle.abort_handle());
         TaskHandle {
-            inner: Some(handle),
+            child: Some(Child {
+                handle,
+                group: self.shared.clone(),
+                ticket,
+            }),
         }
     }
 
@@ -144,7 +148,26 @@ impl<E: Send + 'static> Drop for ChildGuard<E> {
 /// cancel the child: the group owns its children.
 pub struct TaskHandle<T> {
     /// `None`: the group had stopped, the child never started.
-    inner: Option<JoinHandle<Result<T, TaskError>>>,
+    child: Option<Child<T>>,
+}
+
+struct Child<T> {
+    handle: JoinHandle<Result<T, TaskError>>,
+    /// The group, type-erased over its error type: the handle only asks whether the child
+    /// is still a member.
+    group: Arc<dyn Membership>,
+    ticket: Ticket,
+}
+
+/// The one thing a `TaskHandle` asks its group.
+trait Membership: Send + Sync {
+    fn is_member(&self, ticket: Ticket) -> bool;
+}
+
+impl<E: Send> Membership for Shared<E> {
+    fn is_member(&self, ticket: Ticket) -> bool {
+        GroupState::is_member(self, ticket)
+    }
 }
 
 impl<T> TaskHandle<T> {
@@ -163,12 +186,13 @@ impl<T> TaskHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        if let Some(handle) = &self.inner {
-            handle.abort();
+        if let Some(child) = &self.child {
+            child.handle.abort();
         }
     }
 
-    /// True once the child has finished (or never started).
+    /// True once the child has finished (its future is gone: it completed, failed or was
+    /// cancelled), or never started. After its group returned, always true.
     ///
     /// ```
     /// corun::run(async {
@@ -181,7 +205,9 @@ impl<T> TaskHandle<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.inner.as_ref().is_none_or(JoinHandle::is_finished)
+        self.child
+            .as_ref()
+            .is_none_or(|child| child.handle.is_finished() || !child.group.is_member(child.ticket))
     }
 }
 
@@ -189,10 +215,10 @@ impl<T> Future for TaskHandle<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(handle) = &mut self.inner else {
+        let Some(child) = &mut self.child else {
             return Poll::Ready(Err(TaskError::CANCELLED));
         };
-        Poll::Ready(match ready!(Pin::new(handle).poll(cx)) {
+        Poll::Ready(match ready!(Pin::new(&mut child.handle).poll(cx)) {
             Ok(output) => output,
             // The child catches its own panics; this is a cancellation (or a panic while
             // its future was being dropped, which the runtime already reported).

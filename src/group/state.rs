@@ -119,6 +119,15 @@ impl<E, H: Abort> GroupState<E, H> {
         Some(Ticket { key, id })
     }
 
+    /// True until the child's future is dropped (it finished, failed or was cancelled).
+    pub(crate) fn is_member(&self, ticket: Ticket) -> bool {
+        let synced = self.synced.lock();
+        synced
+            .members
+            .get(ticket.key)
+            .is_some_and(|member| member.id == ticket.id)
+    }
+
     /// Hands over the spawned child's abort handle.
     pub(crate) fn register(&self, ticket: Ticket, abort: H) {
         let mut synced = self.synced.lock();
