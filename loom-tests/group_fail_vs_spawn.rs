@@ -39,7 +39,11 @@ fn child_failure_racing_with_a_spawn() {
         match spawned {
             // Spawned: it must have been aborted exactly once, by one side or the other.
             Some(ticket) => {
-                assert_eq!(aborts.load(SeqCst), 1, "a child kept running in a failed group");
+                assert_eq!(
+                    aborts.load(SeqCst),
+                    1,
+                    "a child kept running in a failed group"
+                );
                 group.child_done(ticket, Ending::Dropped);
             }
             // Refused: it never started, and counts as cancelled.

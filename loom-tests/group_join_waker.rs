@@ -39,9 +39,15 @@ fn last_child_finishing_racing_with_waker_registration() {
         finisher.join().unwrap();
 
         if joined == Poll::Pending {
-            assert!(woken.0.load(SeqCst), "the last child's exit was not signalled");
+            assert!(
+                woken.0.load(SeqCst),
+                "the last child's exit was not signalled"
+            );
         }
-        assert_eq!(group.poll_joined(&mut Context::from_waker(&waker)), Poll::Ready(()));
+        assert_eq!(
+            group.poll_joined(&mut Context::from_waker(&waker)),
+            Poll::Ready(())
+        );
         group.finish();
     });
 }
