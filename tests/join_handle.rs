@@ -1,0 +1,327 @@
+//! `JoinHandle`, `AbortHandle` and `JoinError`: aborting pending, unstarted and finished
+//! tasks, `is_finished`, detaching, panics captured as errors (and the worker surviving
+//! them), and the types' auto traits.
+#![allow(clippy::disallowed_types)]
+
+mod common;
+
+use common::{panic_message, watchdog, Drops, LIMIT};
+use corun::{AbortHandle, JoinError, JoinHandle, Runtime};
+use futures::channel::oneshot;
+use std::error::Error;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::{mpsc, Arc};
+use std::thread;
+
+fn runtime(workers: usize) -> Runtime {
+    Runtime::builder().worker_threads(workers).build().unwrap()
+}
+
+/// Spawns a task that signals once it is running and then waits for a message that never
+/// comes. It owns `counter` and `guard`, so the test sees its future being dropped.
+fn spawn_pending(
+    rt: &Runtime,
+    drops: &Drops,
+) -> (
+    JoinHandle<()>,
+    oneshot::Receiver<()>,
+    oneshot::Sender<()>,
+    oneshot::Receiver<()>,
+) {
+    let counter = drops.counter();
+    let (started_tx, started_rx) = oneshot::channel();
+    let (never_tx, never_rx) = oneshot::channel::<()>();
+    // Dropped with the future, so `guard_rx` resolves to `Canceled`.
+    let (guard_tx, guard_rx) = oneshot::channel::<()>();
+    let handle = rt.spawn(async move {
+        let _counter = counter;
+        let _guard = guard_tx;
+        started_tx.send(()).unwrap();
+        let _ = never_rx.await;
+        unreachable!("the sender is kept alive and never used");
+    });
+    (handle, started_rx, never_tx, guard_rx)
+}
+
+#[test]
+fn abort_a_pending_task() {
+    let _watchdog = watchdog(LIMIT, "abort_a_pending_task");
+    let rt = runtime(2);
+    let drops = Drops::new();
+    let (handle, started, _never, guard) = spawn_pending(&rt, &drops);
+    rt.block_on(async move {
+        started.await.unwrap();
+        assert!(!handle.is_finished());
+        handle.abort();
+        let err = handle.await.unwrap_err();
+        assert!(err.is_cancelled(), "{err:?}");
+        assert!(!err.is_panic());
+        // The future was dropped: its sender is gone.
+        assert!(guard.await.is_err());
+    });
+    assert_eq!(drops.dropped(), 1);
+    drops.assert_all_dropped_once();
+}
+
+#[test]
+fn abort_before_the_first_poll() {
+    let _watchdog = watchdog(LIMIT, "abort_before_the_first_poll");
+    let rt = runtime(1);
+    let drops = Drops::new();
+    // Occupy the only worker, so the next task stays queued.
+    let (blocked_tx, blocked_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let blocker = rt.spawn(async move {
+        blocked_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+    });
+    blocked_rx.recv().unwrap();
+
+    let polled = Arc::new(AtomicBool::new(false));
+    let counter = drops.counter();
+    let task = rt.spawn({
+        let polled = polled.clone();
+        async move {
+            let _counter = counter;
+            polled.store(true, SeqCst);
+        }
+    });
+    task.abort();
+    // The future is dropped at once, not when a worker gets to it.
+    assert_eq!(drops.dropped(), 1);
+    release_tx.send(()).unwrap();
+    rt.block_on(blocker).unwrap();
+    let err = rt.block_on(task).unwrap_err();
+    assert!(err.is_cancelled(), "{err:?}");
+    assert!(!polled.load(SeqCst), "an aborted task must never be polled");
+    drops.assert_all_dropped_once();
+}
+
+#[test]
+fn abort_a_finished_task_is_a_no_op() {
+    let _watchdog = watchdog(LIMIT, "abort_a_finished_task_is_a_no_op");
+    let rt = runtime(2);
+    let drops = Drops::new();
+    let counter = drops.counter();
+    let handle = rt.spawn(async move { (7, counter) });
+    let (value, counter) = rt.block_on(async move {
+        while !handle.is_finished() {
+            corun::yield_now().await;
+        }
+        handle.abort();
+        handle.abort_handle().abort();
+        assert!(handle.is_finished());
+        handle
+            .await
+            .expect("abort after completion keeps the output")
+    });
+    assert_eq!(value, 7);
+    assert_eq!(drops.dropped(), 0);
+    drop(counter);
+    drops.assert_all_dropped_once();
+}
+
+#[test]
+fn is_finished_tracks_completion() {
+    let _watchdog = watchdog(LIMIT, "is_finished_tracks_completion");
+    let rt = runtime(2);
+    let (tx, rx) = oneshot::channel::<u32>();
+    let mut handle = rt.spawn(async move { rx.await.unwrap() + 1 });
+    let abort = handle.abort_handle();
+    // It cannot finish before the value is sent.
+    assert!(!handle.is_finished());
+    assert!(!abort.is_finished());
+    tx.send(41).unwrap();
+    // JoinHandle is Unpin: awaiting `&mut handle` keeps the handle.
+    let value = rt.block_on(&mut handle).unwrap();
+    assert_eq!(value, 42);
+    assert!(handle.is_finished());
+    assert!(abort.is_finished());
+}
+
+#[test]
+fn dropping_the_handle_detaches_the_task() {
+    let _watchdog = watchdog(LIMIT, "dropping_the_handle_detaches_the_task");
+    let rt = runtime(2);
+    let (go_tx, go_rx) = oneshot::channel::<u32>();
+    let (out_tx, out_rx) = mpsc::channel();
+    let handle = rt.spawn(async move {
+        let value = go_rx.await.unwrap();
+        out_tx.send(value * 2).unwrap();
+    });
+    drop(handle);
+    // Only now can the task make progress.
+    go_tx.send(21).unwrap();
+    assert_eq!(out_rx.recv().unwrap(), 42);
+}
+
+#[test]
+fn detached_task_output_is_dropped_once() {
+    let _watchdog = watchdog(LIMIT, "detached_task_output_is_dropped_once");
+    const N: usize = 1_000;
+    let rt = runtime(2);
+    let drops = Drops::new();
+    for _ in 0..N {
+        let counter = drops.counter();
+        drop(rt.spawn(async move { counter }));
+    }
+    drops.wait_dropped(N);
+    drop(rt);
+    assert_eq!(drops.dropped(), N);
+    drops.assert_all_dropped_once();
+}
+
+#[test]
+fn abort_handle_aborts() {
+    let _watchdog = watchdog(LIMIT, "abort_handle_aborts");
+    let rt = runtime(2);
+    let drops = Drops::new();
+    let (handle, started, _never, guard) = spawn_pending(&rt, &drops);
+    let abort = handle.abort_handle();
+    let clone = abort.clone();
+    rt.block_on(async {
+        started.await.unwrap();
+        assert!(!abort.is_finished());
+        // From another thread, through a clone.
+        thread::spawn(move || clone.abort()).join().unwrap();
+        assert!(handle.await.unwrap_err().is_cancelled());
+        assert!(guard.await.is_err());
+    });
+    assert!(abort.is_finished());
+    drops.assert_all_dropped_once();
+}
+
+#[test]
+fn abort_handle_outlives_the_join_handle() {
+    let _watchdog = watchdog(LIMIT, "abort_handle_outlives_the_join_handle");
+    let rt = runtime(2);
+    let drops = Drops::new();
+    let (handle, started, _never, guard) = spawn_pending(&rt, &drops);
+    let abort = handle.abort_handle();
+    drop(handle);
+    rt.block_on(async {
+        started.await.unwrap();
+        abort.abort();
+        assert!(
+            guard.await.is_err(),
+            "the detached task's future was dropped"
+        );
+    });
+    drop(abort);
+    assert_eq!(drops.dropped(), 1);
+    drops.assert_all_dropped_once();
+}
+
+#[test]
+fn panic_becomes_a_join_error_and_the_worker_survives() {
+    let _watchdog = watchdog(LIMIT, "panic_becomes_a_join_error_and_the_worker_survives");
+    let rt = runtime(1);
+    let before = rt
+        .block_on(rt.spawn(async { thread::current().id() }))
+        .unwrap();
+
+    let err = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
+    assert!(err.is_panic());
+    assert!(!err.is_cancelled());
+    let display = err.to_string();
+    assert!(
+        display.contains("panic") && display.contains("boom"),
+        "{display}"
+    );
+    assert!(format!("{err:?}").contains("boom"));
+    let payload = err.into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+
+    let err = rt
+        .block_on(rt.spawn(async {
+            let code = 42;
+            panic!("failed with {code}")
+        }))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "task panicked: failed with 42");
+    let payload = err.try_into_panic().unwrap();
+    assert_eq!(
+        payload.downcast_ref::<String>().map(String::as_str),
+        Some("failed with 42")
+    );
+
+    // A payload that is not a string: no message, but still a panic.
+    let err = rt
+        .block_on(rt.spawn(async { std::panic::panic_any(17u32) }))
+        .unwrap_err();
+    assert!(err.to_string().contains("panic"));
+    assert_eq!(err.into_panic().downcast_ref::<u32>(), Some(&17));
+
+    // The single worker caught all three panics and is the same thread as before.
+    let after = rt
+        .block_on(rt.spawn(async { thread::current().id() }))
+        .unwrap();
+    assert_eq!(before, after);
+    assert_eq!(rt.block_on(rt.spawn(async { 5 })).unwrap(), 5);
+}
+
+#[test]
+fn panic_drops_the_future_once() {
+    let _watchdog = watchdog(LIMIT, "panic_drops_the_future_once");
+    let rt = runtime(1);
+    let drops = Drops::new();
+    let counter = drops.counter();
+    let err = rt
+        .block_on(rt.spawn(async move {
+            let _counter = counter;
+            corun::yield_now().await;
+            panic!("after a yield");
+        }))
+        .unwrap_err();
+    assert_eq!(panic_message(&*err.into_panic()), "after a yield");
+    drops.assert_all_dropped_once();
+}
+
+#[test]
+fn cancelled_error_is_not_a_panic() {
+    let _watchdog = watchdog(LIMIT, "cancelled_error_is_not_a_panic");
+    let rt = runtime(1);
+    let handle = rt.spawn(std::future::pending::<()>());
+    handle.abort();
+    let err = rt.block_on(handle).unwrap_err();
+    assert!(err.is_cancelled());
+    assert!(err.to_string().contains("cancel"), "{err}");
+    let err = err.try_into_panic().unwrap_err();
+    assert!(err.is_cancelled());
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || err.into_panic()));
+    assert!(result.is_err(), "into_panic on a cancellation panics");
+}
+
+#[test]
+fn join_error_converts_with_question_mark() {
+    let _watchdog = watchdog(LIMIT, "join_error_converts_with_question_mark");
+    fn assert_error<T: Error + Send + Sync + 'static>() {}
+    assert_error::<JoinError>();
+
+    let rt = runtime(1);
+    async fn doubled(rt: &Runtime, fail: bool) -> Result<u32, Box<dyn Error + Send + Sync>> {
+        let value = rt
+            .spawn(async move {
+                assert!(!fail, "asked to fail");
+                21
+            })
+            .await?;
+        Ok(value * 2)
+    }
+    assert_eq!(rt.block_on(doubled(&rt, false)).unwrap(), 42);
+    let err = rt.block_on(doubled(&rt, true)).unwrap_err();
+    let join_error = err.downcast_ref::<JoinError>().expect("a JoinError inside");
+    assert!(join_error.is_panic());
+    assert!(err.to_string().contains("asked to fail"), "{err}");
+}
+
+#[test]
+fn handles_are_send_sync_unpin() {
+    fn assert_send_unpin<T: Send + Unpin>() {}
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_unpin::<JoinHandle<u32>>();
+    assert_send_unpin::<JoinHandle<std::cell::Cell<u32>>>();
+    assert_send_sync::<JoinHandle<String>>();
+    assert_send_sync::<AbortHandle>();
+    assert_send_sync::<JoinError>();
+}
