@@ -2,6 +2,9 @@
 //! lower bounds only ("never early", "after the other one"), never an upper bound on time.
 #![allow(clippy::disallowed_types)]
 
+mod common;
+
+use common::{watchdog, Drops, LIMIT};
 use corun::{MissedTickBehavior, Runtime};
 use futures::channel::oneshot;
 use std::future::Future;
@@ -28,17 +31,9 @@ fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
     Pin::new(future).poll(&mut Context::from_waker(std::task::Waker::noop()))
 }
 
-/// Counts its drops.
-struct DropCounter(Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
 #[test]
 fn many_random_deadlines_all_fire_and_none_early() {
+    let _watchdog = watchdog(LIMIT, "random_deadlines");
     let rt = runtime(2);
     let handles: Vec<_> = (0..2_000u64)
         .map(|i| {
@@ -130,8 +125,8 @@ fn timeout_ready_elapsed_and_dropped() {
         assert_eq!(corun::timeout(Duration::ZERO, async { 5 }).await, Ok(5));
 
         // Elapsed: the inner future is dropped, the error says what happened.
-        let drops = Arc::new(AtomicUsize::new(0));
-        let guard = DropCounter(drops.clone());
+        let drops = Drops::new();
+        let guard = drops.counter();
         let (_keep, never) = oneshot::channel::<()>();
         let start = Instant::now();
         let result = corun::timeout(ms(20), async move {
@@ -142,7 +137,7 @@ fn timeout_ready_elapsed_and_dropped() {
         let error = result.unwrap_err();
         assert_eq!(error.to_string(), "deadline has elapsed");
         assert!(start.elapsed() >= ms(20));
-        assert_eq!(drops.load(SeqCst), 1);
+        drops.assert_all_dropped_once();
 
         // Dropped before the deadline: its entry is cancelled and nothing fires later.
         let mut pending = Box::pin(corun::timeout(ms(10), std::future::pending::<()>()));
@@ -266,12 +261,13 @@ fn timers_outside_a_runtime_panic_with_the_fix() {
 
 #[test]
 fn shutdown_drops_every_sleeping_task_once() {
-    let drops = Arc::new(AtomicUsize::new(0));
+    let _watchdog = watchdog(LIMIT, "timer_shutdown");
+    let drops = Drops::new();
     let rt = runtime(2);
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let handles: Vec<_> = (0..1_000)
         .map(|i| {
-            let guard = DropCounter(drops.clone());
+            let guard = drops.counter();
             let started = started_tx.clone();
             rt.spawn(async move {
                 let _guard = guard;
@@ -285,7 +281,8 @@ fn shutdown_drops_every_sleeping_task_once() {
         started_rx.recv().unwrap();
     }
     drop(rt);
-    assert_eq!(drops.load(SeqCst), 1_000);
+    assert_eq!(drops.created(), 1_000);
+    drops.assert_all_dropped_once();
     for handle in handles {
         let error = futures::executor::block_on(handle).unwrap_err();
         assert!(error.is_cancelled());
@@ -314,6 +311,7 @@ fn a_sleep_polled_after_its_runtime_is_gone_panics_clearly() {
 
 #[test]
 fn timers_fire_on_a_busy_runtime() {
+    let _watchdog = watchdog(LIMIT, "busy_runtime");
     // Both workers stay busy with yield loops until the sleeper wakes: the timer is
     // fired by workers between tasks, not only by parked ones.
     let rt = runtime(2);
