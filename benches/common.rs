@@ -3,25 +3,34 @@
 //!
 //! Every workload is written once, generic over [`Executor`], so the three runtimes run the
 //! same code with the same synchronisation (std atomics and `futures::channel`); only
-//! spawning, blocking and yielding differ. Each runtime gets the same number of worker
-//! threads ([`worker_count`]) and its `block_on` runs on the bench thread, which is not one
-//! of the workers.
+//! spawning, blocking, yielding and the timer differ. Each runtime gets the same number of
+//! worker threads ([`worker_count`]) and its `block_on` runs on the bench thread, which is
+//! not one of the workers. [`compare`] runs one workload on the three runtimes as one
+//! criterion group.
 //!
 //! async-executor has no thread pool of its own: [`AsyncExecutorPool`] runs
-//! `Executor::run` on N OS threads, which is how smol-style applications use it.
+//! `Executor::run` on N OS threads, which is how smol-style applications use it. It has no
+//! timer either: its [`Executor::sleep`] and [`Executor::timeout`] use `async_io::Timer`,
+//! whose timers are fired by async-io's own reactor thread (one more thread besides the N
+//! workers: the pool's threads block in `futures::executor::block_on`, not
+//! `async_io::block_on`, so they never drive the reactor themselves).
 
 // The loom shim that clippy.toml steers corun's code to is internal to corun; the benches
 // use std's atomics, like the runtimes they compare.
 #![allow(clippy::disallowed_types)]
 
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
 use futures::channel::{mpsc, oneshot};
-use futures::future::{FutureExt, Shared};
+use futures::future::{Either, FutureExt, Shared};
+use futures::StreamExt;
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering::AcqRel};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::task::{Context, Poll};
 use std::thread;
+use std::time::Duration;
 
 /// A runtime as the workloads see it: a cheap, cloneable spawner that tasks carry along.
 pub trait Executor: Clone + Send + Sync + 'static {
@@ -44,6 +53,19 @@ pub trait Executor: Clone + Send + Sync + 'static {
 
     /// The runtime's own way to yield to other tasks once.
     fn yield_now() -> impl Future<Output = ()> + Send;
+
+    /// The runtime's timer: a future that completes once `duration` has passed.
+    ///
+    /// Call it inside the runtime (in a task): corun's and tokio's timers find their
+    /// runtime when the sleep is created, and panic outside one.
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Runs `future` for at most `duration`: `Some(output)`, or `None` once the deadline
+    /// passed first. `future` is polled before the timer, so a ready one never registers
+    /// a timer entry. Call it inside the runtime, as [`Executor::sleep`].
+    fn timeout<F>(duration: Duration, future: F) -> impl Future<Output = Option<F::Output>> + Send
+    where
+        F: Future + Send;
 }
 
 /// corun's multi-threaded runtime.
@@ -78,9 +100,21 @@ impl Executor for Corun {
     fn yield_now() -> impl Future<Output = ()> + Send {
         corun::yield_now()
     }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        corun::sleep(duration)
+    }
+
+    fn timeout<F>(duration: Duration, future: F) -> impl Future<Output = Option<F::Output>> + Send
+    where
+        F: Future + Send,
+    {
+        corun::timeout(duration, future).map(Result::ok)
+    }
 }
 
-/// tokio's multi-threaded runtime, with no I/O or time driver (none of the others has one).
+/// tokio's multi-threaded runtime, with its time driver (corun's timer is always on) and no
+/// I/O driver (none of the others has one).
 #[derive(Clone)]
 pub struct Tokio(tokio::runtime::Handle);
 
@@ -91,6 +125,7 @@ impl Executor for Tokio {
     fn start(workers: usize) -> (tokio::runtime::Runtime, Tokio) {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
+            .enable_time()
             .build()
             .expect("cannot start the tokio runtime");
         let handle = rt.handle().clone();
@@ -110,6 +145,17 @@ impl Executor for Tokio {
 
     fn yield_now() -> impl Future<Output = ()> + Send {
         tokio::task::yield_now()
+    }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+
+    fn timeout<F>(duration: Duration, future: F) -> impl Future<Output = Option<F::Output>> + Send
+    where
+        F: Future + Send,
+    {
+        tokio::time::timeout(duration, future).map(Result::ok)
     }
 }
 
@@ -140,6 +186,26 @@ impl Executor for AsyncExecutor {
 
     fn yield_now() -> impl Future<Output = ()> + Send {
         YieldNow { yielded: false }
+    }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        // `Timer` is a stream too; as a future, its output is the instant it fired at.
+        FutureExt::map(async_io::Timer::after(duration), drop)
+    }
+
+    fn timeout<F>(duration: Duration, future: F) -> impl Future<Output = Option<F::Output>> + Send
+    where
+        F: Future + Send,
+    {
+        // The deadline starts now, as corun's and tokio's do; the timer registers with
+        // async-io's reactor on its first poll, which `select` makes after polling `future`.
+        let timer = async_io::Timer::after(duration);
+        async move {
+            match futures::future::select(pin!(future), timer).await {
+                Either::Left((output, _timer)) => Some(output),
+                Either::Right(_) => None,
+            }
+        }
     }
 }
 
@@ -250,4 +316,43 @@ pub fn worker_count() -> usize {
         },
         Err(_) => thread::available_parallelism().map_or(1, usize::from),
     }
+}
+
+/// Runs one workload on the three runtimes, as one criterion group with ids
+/// `<workload>/corun`, `<workload>/tokio` and `<workload>/async-executor`; `elements` is what
+/// one iteration processes (criterion reports it as throughput).
+pub fn compare(
+    c: &mut Criterion,
+    workload: &str,
+    elements: usize,
+    on_corun: fn(&Corun),
+    on_tokio: fn(&Tokio),
+    on_async_executor: fn(&AsyncExecutor),
+) {
+    static ANNOUNCE: Once = Once::new();
+    let workers = worker_count();
+    ANNOUNCE.call_once(|| eprintln!("worker threads per runtime: {workers}"));
+
+    let mut group = c.benchmark_group(workload);
+    group.throughput(Throughput::Elements(elements as u64));
+    run_on(&mut group, workers, on_corun);
+    run_on(&mut group, workers, on_tokio);
+    run_on(&mut group, workers, on_async_executor);
+    group.finish();
+}
+
+/// Starts `E` for this bench only, so that no other runtime's threads are alive meanwhile.
+fn run_on<E: Executor>(group: &mut BenchmarkGroup<'_, WallTime>, workers: usize, workload: fn(&E)) {
+    let (runtime, exec) = E::start(workers);
+    group.bench_function(E::NAME, |b| b.iter(|| workload(&exec)));
+    drop(runtime);
+}
+
+/// Blocks the bench thread until the batch's countdown fires.
+///
+/// # Panics
+/// If every task holding the countdown was dropped first (one of them panicked).
+pub fn wait<E: Executor>(exec: &E, mut finished: mpsc::UnboundedReceiver<()>) {
+    exec.block_on(finished.next())
+        .expect("every task was dropped before the batch finished: did one panic?");
 }

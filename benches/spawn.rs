@@ -25,12 +25,10 @@
 //! cargo bench -p corun-benches --bench spawn -- --test       # run each workload once
 //! ```
 
-use corun_benches::{worker_count, AsyncExecutor, Corun, Countdown, Executor, Tokio};
-use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use futures::channel::{mpsc, oneshot};
-use futures::StreamExt;
-use std::sync::{Arc, Once};
+use corun_benches::{compare, wait, Countdown, Executor};
+use criterion::{criterion_group, criterion_main, Criterion};
+use futures::channel::oneshot;
+use std::sync::Arc;
 use std::time::Duration;
 
 const NUM_SPAWN: usize = 10_000;
@@ -111,40 +109,6 @@ fn chained_spawn<E: Executor>(exec: &E) {
     let (done, finished) = Countdown::new(1);
     link(exec.clone(), done, CHAIN_LEN);
     wait(exec, finished);
-}
-
-/// Blocks the bench thread until the batch's countdown fires.
-fn wait<E: Executor>(exec: &E, mut finished: mpsc::UnboundedReceiver<()>) {
-    exec.block_on(finished.next())
-        .expect("every task was dropped before the batch finished: did one panic?");
-}
-
-/// Runs one workload on the three runtimes, as one criterion group.
-fn compare(
-    c: &mut Criterion,
-    workload: &str,
-    elements: usize,
-    on_corun: fn(&Corun),
-    on_tokio: fn(&Tokio),
-    on_async_executor: fn(&AsyncExecutor),
-) {
-    static ANNOUNCE: Once = Once::new();
-    let workers = worker_count();
-    ANNOUNCE.call_once(|| eprintln!("worker threads per runtime: {workers}"));
-
-    let mut group = c.benchmark_group(workload);
-    group.throughput(Throughput::Elements(elements as u64));
-    run_on(&mut group, workers, on_corun);
-    run_on(&mut group, workers, on_tokio);
-    run_on(&mut group, workers, on_async_executor);
-    group.finish();
-}
-
-/// Starts `E` for this bench only, so that no other runtime's threads are alive meanwhile.
-fn run_on<E: Executor>(group: &mut BenchmarkGroup<'_, WallTime>, workers: usize, workload: fn(&E)) {
-    let (runtime, exec) = E::start(workers);
-    group.bench_function(E::NAME, |b| b.iter(|| workload(&exec)));
-    drop(runtime);
 }
 
 fn bench_spawn_many_local(c: &mut Criterion) {
