@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-const NANOS_PER_TICK: u128 = 1_000_000;
+const NANOS_PER_TICK: u32 = 1_000_000;
+const TICKS_PER_SECOND: u64 = 1_000;
 
 #[derive(Debug)]
 pub(crate) struct Clock {
@@ -21,8 +22,14 @@ impl Clock {
 
     /// The first tick at or after `deadline`.
     pub(crate) fn deadline_to_tick(&self, deadline: Instant) -> u64 {
-        let nanos = deadline.saturating_duration_since(self.start).as_nanos();
-        u64::try_from(nanos.div_ceil(NANOS_PER_TICK)).unwrap_or(u64::MAX)
+        let since = deadline.saturating_duration_since(self.start);
+        // Whole milliseconds of the seconds, plus the sub-second part rounded up (u64
+        // arithmetic: this runs on every timer's registration).
+        let subsec = u64::from(since.subsec_nanos().div_ceil(NANOS_PER_TICK));
+        since
+            .as_secs()
+            .saturating_mul(TICKS_PER_SECOND)
+            .saturating_add(subsec)
     }
 
     /// The last tick that has fully begun.
@@ -31,8 +38,12 @@ impl Clock {
     }
 
     pub(crate) fn tick_at(&self, now: Instant) -> u64 {
-        let nanos = now.saturating_duration_since(self.start).as_nanos();
-        u64::try_from(nanos / NANOS_PER_TICK).unwrap_or(u64::MAX)
+        let since = now.saturating_duration_since(self.start);
+        let subsec = u64::from(since.subsec_nanos() / NANOS_PER_TICK);
+        since
+            .as_secs()
+            .saturating_mul(TICKS_PER_SECOND)
+            .saturating_add(subsec)
     }
 
     /// How long from `now` until `tick` begins (zero if it has).

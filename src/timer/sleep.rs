@@ -163,16 +163,18 @@ impl Future for Sleep {
         let elapsed = match this.state {
             State::Elapsed => true,
             State::Unregistered => {
-                let when = timer.clock().deadline_to_tick(this.deadline);
-                if when <= timer.clock().now_tick() {
+                // A deadline already passed completes without touching the wheel.
+                if this.deadline <= Instant::now() {
                     true
-                } else if let Some(entry) =
-                    timer.register(this.handle.worker_index(), when, cx.waker())
-                {
-                    this.state = State::Registered(entry);
-                    false
                 } else {
-                    true
+                    let when = timer.clock().deadline_to_tick(this.deadline);
+                    match timer.register(this.handle.worker_index(), when, cx.waker()) {
+                        Some(entry) => {
+                            this.state = State::Registered(entry);
+                            false
+                        }
+                        None => true,
+                    }
                 }
             }
             State::Registered(entry) => {
