@@ -70,7 +70,7 @@ pub trait Executor: Clone + Send + Sync + 'static {
 
 /// corun's multi-threaded runtime.
 #[derive(Clone)]
-pub struct Corun(corun::Handle);
+pub struct Corun(pub corun::Handle);
 
 impl Executor for Corun {
     const NAME: &'static str = "corun";
@@ -116,7 +116,7 @@ impl Executor for Corun {
 /// tokio's multi-threaded runtime, with its time driver (corun's timer is always on) and no
 /// I/O driver (none of the others has one).
 #[derive(Clone)]
-pub struct Tokio(tokio::runtime::Handle);
+pub struct Tokio(pub tokio::runtime::Handle);
 
 impl Executor for Tokio {
     const NAME: &'static str = "tokio";
@@ -161,7 +161,7 @@ impl Executor for Tokio {
 
 /// An `async_executor::Executor` run by an [`AsyncExecutorPool`].
 #[derive(Clone)]
-pub struct AsyncExecutor(Arc<async_executor::Executor<'static>>);
+pub struct AsyncExecutor(pub Arc<async_executor::Executor<'static>>);
 
 impl Executor for AsyncExecutor {
     const NAME: &'static str = "async-executor";
