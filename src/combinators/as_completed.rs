@@ -49,6 +49,15 @@ where
 }
 
 /// The stream returned by [`as_completed`].
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// corun::run(async {
+///     let stream: corun::combinators::AsCompleted<_> = corun::as_completed([async { 1 }]);
+///     assert_eq!(stream.collect::<Vec<_>>().await, [1]);
+/// });
+/// ```
 #[must_use = "streams do nothing unless polled; dropping it cancels the children"]
 pub struct AsCompleted<F: Future> {
     children: ChildSet<F>,

@@ -43,6 +43,13 @@ where
 }
 
 /// The future returned by [`gather`].
+///
+/// ```
+/// corun::run(async {
+///     let gather: corun::combinators::Gather<_> = corun::gather(['a', 'b'].map(|c| async move { c }));
+///     assert_eq!(gather.await, ['a', 'b']);
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct Gather<F: Future> {
     children: ChildSet<F>,
@@ -113,6 +120,13 @@ where
 }
 
 /// The future returned by [`try_gather`].
+///
+/// ```
+/// corun::run(async {
+///     let all: corun::combinators::TryGather<_> = corun::try_gather([async { Ok::<_, ()>(1) }]);
+///     assert_eq!(all.await, Ok(vec![1]));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct TryGather<F: TryFuture> {
     children: ChildSet<F>,
@@ -179,6 +193,13 @@ where
 }
 
 /// The future returned by [`gather_settled`].
+///
+/// ```
+/// corun::run(async {
+///     let settled: corun::combinators::GatherSettled<_> = corun::gather_settled([async { 1 }]);
+///     assert_eq!(settled.await[0].as_ref().ok(), Some(&1));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct GatherSettled<F: Future> {
     children: ChildSet<F>,

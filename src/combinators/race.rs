@@ -48,6 +48,13 @@ where
 }
 
 /// The future returned by [`race`].
+///
+/// ```
+/// corun::run(async {
+///     let race: corun::combinators::Race<_> = corun::race([async { "only" }]);
+///     assert_eq!(race.await, "only");
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct Race<F: Future> {
     children: ChildSet<F>,

@@ -49,6 +49,16 @@ macro_rules! try_gather {
 }
 
 /// A tuple of futures that `gather!` can run.
+///
+/// ```
+/// use corun::combinators::GatherTuple;
+///
+/// fn outputs<G: GatherTuple<Output = (u8, &'static str)>>(futures: G) -> G { futures }
+/// corun::run(async {
+///     let futures = outputs((async { 1u8 }, async { "two" }));
+///     assert_eq!(corun::combinators::__private::gather_tuple(futures).await, (1, "two"));
+/// });
+/// ```
 pub trait GatherTuple {
     /// The tuple of outputs.
     type Output;
@@ -59,6 +69,16 @@ pub trait GatherTuple {
 }
 
 /// A tuple of futures that `try_gather!` can run, all failing with `E`.
+///
+/// ```
+/// use corun::combinators::TryGatherTuple;
+///
+/// fn fallible<G: TryGatherTuple<String, Output = (u8,)>>(futures: G) -> G { futures }
+/// corun::run(async {
+///     let futures = fallible((async { Ok::<u8, String>(1) },));
+///     assert_eq!(corun::combinators::__private::try_gather_tuple(futures).await, Ok((1,)));
+/// });
+/// ```
 pub trait TryGatherTuple<E> {
     /// The tuple of success values.
     type Output;
@@ -152,6 +172,13 @@ pub fn try_gather_tuple<G: TryGatherTuple<E>, E: Send + 'static>(
 }
 
 /// The future returned by [`gather!`](crate::gather!).
+///
+/// ```
+/// corun::run(async {
+///     let pair = corun::gather!(async { 1 }, async { 2 });
+///     assert_eq!(pair.await, (1, 2));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct GatherTupleFuture<G: GatherTuple> {
     inner: Gather<ErasedFuture<Erased>>,
@@ -168,6 +195,13 @@ impl<G: GatherTuple> Future for GatherTupleFuture<G> {
 }
 
 /// The future returned by [`try_gather!`](crate::try_gather!).
+///
+/// ```
+/// corun::run(async {
+///     let pair = corun::try_gather!(async { Ok::<_, ()>(1) }, async { Ok(2) });
+///     assert_eq!(pair.await, Ok((1, 2)));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct TryGatherTupleFuture<G: TryGatherTuple<E>, E> {
     inner: TryGather<ErasedFuture<Result<Erased, E>>>,

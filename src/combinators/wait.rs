@@ -9,6 +9,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// When [`wait`] returns, like `asyncio.wait`'s `return_when`.
+///
+/// ```
+/// use corun::ReturnWhen;
+///
+/// corun::run(async {
+///     let (done, _) = corun::wait([async { Ok::<_, ()>(1) }], ReturnWhen::FirstError).await;
+///     assert_eq!(done, [(0, Ok(1))]);
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReturnWhen {
     /// As soon as any child has finished.
@@ -61,6 +70,16 @@ where
 }
 
 /// Children that [`wait`] left running. Dropping it cancels them.
+///
+/// ```
+/// use corun::ReturnWhen;
+///
+/// corun::run(async {
+///     let (_, pending) = corun::wait([async { Ok::<_, ()>(1) }], ReturnWhen::AllCompleted).await;
+///     let pending: corun::combinators::Pending<_> = pending;
+///     assert!(pending.is_empty());
+/// });
+/// ```
 pub struct Pending<F: TryFuture> {
     children: ChildSet<F>,
 }
@@ -117,6 +136,15 @@ impl<F: TryFuture> Pending<F> {
 }
 
 /// The future returned by [`wait`] and [`Pending::wait`].
+///
+/// ```
+/// use corun::ReturnWhen;
+///
+/// corun::run(async {
+///     let wait: corun::combinators::Wait<_> = corun::wait([async { Ok::<_, ()>(1) }], ReturnWhen::AllCompleted);
+///     assert_eq!(wait.await.0.len(), 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct Wait<F: TryFuture> {
     pending: Option<Pending<F>>,

@@ -29,10 +29,23 @@ pub struct Handle {
 }
 
 /// Returned by [`Handle::try_current`] outside a runtime.
+///
+/// ```
+/// let error: corun::TryCurrentError = corun::Handle::try_current().unwrap_err();
+/// assert!(error.to_string().contains("no corun runtime"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TryCurrentError(());
 
 /// Makes a runtime the current one on this thread until dropped (see [`Handle::enter`]).
+///
+/// ```
+/// let rt = corun::Runtime::new().unwrap();
+/// let guard: corun::EnterGuard<'_> = rt.enter();
+/// let task = corun::spawn(async { 1 }); // finds the runtime through the guard
+/// drop(guard);
+/// assert_eq!(rt.block_on(task).unwrap(), 1);
+/// ```
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
     _guard: SetCurrentGuard,

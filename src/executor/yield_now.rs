@@ -19,6 +19,13 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// ```
+/// corun::run(async {
+///     let yielding: corun::YieldNow = corun::yield_now();
+///     yielding.await;
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct YieldNow {

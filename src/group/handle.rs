@@ -23,6 +23,22 @@ pub(crate) type Shared<E> = GroupState<E, AbortHandle>;
 /// Spawns children into a group: the `tg` of `async with TaskGroup() as tg`.
 ///
 /// It is `Clone + Send`, so children can spawn siblings. See [`task_group`](crate::task_group).
+///
+/// ```
+/// corun::run(async {
+///     let total = corun::task_group(|tg: corun::TaskGroup<String>| async move {
+///         let spawner = tg.clone();
+///         let child = tg.spawn(async move {
+///             // Children can spawn siblings through a clone.
+///             let sibling = spawner.spawn(async { Ok(1) });
+///             Ok(sibling.await.unwrap() + 1)
+///         });
+///         Ok(child.await.unwrap())
+///     })
+///     .await;
+///     assert_eq!(total.unwrap(), 2);
+/// });
+/// ```
 pub struct TaskGroup<E> {
     shared: Arc<Shared<E>>,
 }
@@ -146,6 +162,18 @@ impl<E: Send + 'static> Drop for ChildGuard<E> {
 ///
 /// It can be awaited inside the body or after the group returned. Dropping it does not
 /// cancel the child: the group owns its children.
+///
+/// ```
+/// corun::run(async {
+///     let handle = corun::task_group(|tg| async move {
+///         Ok::<_, ()>(tg.spawn(async { Ok("value") }))
+///     })
+///     .await
+///     .unwrap();
+///     // Awaited after the group returned.
+///     assert_eq!(handle.await.unwrap(), "value");
+/// });
+/// ```
 pub struct TaskHandle<T> {
     /// `None`: the group had stopped, the child never started.
     child: Option<Child<T>>,

@@ -81,6 +81,13 @@ where
 }
 
 /// The future returned by [`task_group`] and [`supervisor_group`].
+///
+/// ```
+/// corun::run(async {
+///     let scope: corun::group::Scope<_, _, ()> = corun::task_group(|_tg| async { Ok(5) });
+///     assert_eq!(scope.await.unwrap(), 5);
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct Scope<Fut, T, E: Send + 'static> {
     shared: Arc<Shared<E>>,

@@ -99,6 +99,16 @@ impl MissedTickBehavior {
 ///
 /// [`tick`](Interval::tick) returns the instant each tick was *scheduled* for, so the
 /// schedule stays exact however late the task runs.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corun::run(async {
+///     let mut ticks: corun::Interval = corun::interval(Duration::from_millis(1));
+///     let first = ticks.tick().await;
+///     assert!(ticks.tick().await > first);
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     // Boxed so `Interval` is `Unpin` and `tick` can take `&mut self`.

@@ -71,6 +71,15 @@ pub(crate) fn far_future(now: Instant) -> Instant {
 /// It registers with the timer on its first poll (a sleep whose deadline has passed by
 /// then completes without registering), and dropping it cancels the registration in O(1).
 /// `Sleep` is `Send + Sync + Unpin`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corun::run(async {
+///     let sleep: corun::Sleep = corun::sleep(Duration::from_millis(1));
+///     sleep.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     deadline: Instant,

@@ -56,6 +56,15 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 
 pin_project! {
     /// The future returned by [`timeout`] and [`timeout_at`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// corun::run(async {
+    ///     let timed: corun::Timeout<_> = corun::timeout(Duration::from_secs(1), async { 3 });
+    ///     assert_eq!(timed.await, Ok(3));
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     #[derive(Debug)]
     pub struct Timeout<F> {
