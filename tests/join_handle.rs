@@ -156,22 +156,6 @@ fn dropping_the_handle_detaches_the_task() {
 }
 
 #[test]
-fn detached_task_output_is_dropped_once() {
-    let _watchdog = watchdog(LIMIT, "detached_task_output_is_dropped_once");
-    const N: usize = 1_000;
-    let rt = runtime(2);
-    let drops = Drops::new();
-    for _ in 0..N {
-        let counter = drops.counter();
-        drop(rt.spawn(async move { counter }));
-    }
-    drops.wait_dropped(N);
-    drop(rt);
-    assert_eq!(drops.dropped(), N);
-    drops.assert_all_dropped_once();
-}
-
-#[test]
 fn abort_handle_aborts() {
     let _watchdog = watchdog(LIMIT, "abort_handle_aborts");
     let rt = runtime(2);

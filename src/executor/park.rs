@@ -33,32 +33,16 @@ impl Parker {
     /// Blocks until `unpark` is called (or returns at once if it already was). May also
     /// return spuriously; callers re-check their condition.
     pub(crate) fn park(&self) {
-        // Fast path: consume a pending token. SeqCst everywhere: the state is also read
-        // against the run queues by the idle protocol (see `idle.rs`).
-        if self
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-        {
+        if self.take_token() {
             return;
         }
         let mut guard = self.lock.lock();
-        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                // Unparked between the fast path and taking the lock.
-                self.state.store(EMPTY, SeqCst);
-                return;
-            }
-            Err(actual) => unreachable!("park state {actual}: only one thread parks a Parker"),
+        if !self.set_parked() {
+            return;
         }
         loop {
             self.condvar.wait(&mut guard);
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-                .is_ok()
-            {
+            if self.take_token() {
                 return;
             }
             // A spurious wakeup: still PARKED.
@@ -67,11 +51,7 @@ impl Parker {
 
     /// Like [`park`](Parker::park), but returns after `timeout` at the latest.
     pub(crate) fn park_timeout(&self, timeout: Duration) {
-        if self
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-        {
+        if self.take_token() {
             return;
         }
         // A deadline too far away to represent is no deadline.
@@ -79,13 +59,8 @@ impl Parker {
             return self.park();
         };
         let mut guard = self.lock.lock();
-        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                self.state.store(EMPTY, SeqCst);
-                return;
-            }
-            Err(actual) => unreachable!("park state {actual}: only one thread parks a Parker"),
+        if !self.set_parked() {
+            return;
         }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -97,15 +72,31 @@ impl Parker {
             if self.state.swap(EMPTY, SeqCst) == NOTIFIED || left.is_zero() {
                 return;
             }
-            // A spurious or early wakeup: back to PARKED and wait out the rest.
-            if self
-                .state
-                .compare_exchange(EMPTY, PARKED, SeqCst, SeqCst)
-                .is_err()
-            {
-                self.state.store(EMPTY, SeqCst);
+            // A spurious or early wakeup: wait out the rest, unless unparked meanwhile.
+            if !self.set_parked() {
                 return;
             }
+        }
+    }
+
+    /// Consumes a pending unpark, if there is one. SeqCst everywhere: the state is also
+    /// read against the run queues by the idle protocol (see `idle.rs`).
+    fn take_token(&self) -> bool {
+        self.state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+    }
+
+    /// With the lock held, moves `EMPTY` to `PARKED`. Returns false, having consumed the
+    /// token, if an unpark came first.
+    fn set_parked(&self) -> bool {
+        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+            Ok(_) => true,
+            Err(NOTIFIED) => {
+                self.state.store(EMPTY, SeqCst);
+                false
+            }
+            Err(actual) => unreachable!("park state {actual}: only one thread parks a Parker"),
         }
     }
 
