@@ -23,6 +23,9 @@
 //!   future is pending once (the timeout registers its entry) and ready on the next poll (the
 //!   entry is cancelled). Measures arming and cancelling timeouts as fast as every worker can,
 //!   with the runtime's own yield in between.
+//! - `sleep_latency`: on an otherwise idle runtime, one task sleeps 1 ms ten times in a row.
+//!   A sleep never ends early, so an iteration takes at least 10 ms; the rest is how late
+//!   the timer fires (rounding to its resolution, and waking a parked worker).
 //!
 //! ```text
 //! cargo bench -p corun-benches --bench timer                 # measure (about 2 minutes)
@@ -40,6 +43,7 @@ const NUM_FIRE: usize = 100_000;
 const NUM_CANCEL: usize = 100_000;
 const NUM_READY: usize = 100_000;
 const CHURN_PER_WORKER: usize = 20_000;
+const LATENCY_SLEEPS: usize = 10;
 
 /// Longer than any iteration: these timers are cancelled, never fired.
 const NEVER: Duration = Duration::from_secs(10);
@@ -138,6 +142,28 @@ fn share(total: usize, parts: usize, index: usize) -> usize {
     total / parts + usize::from(index < total % parts)
 }
 
+fn sleep_latency<E: Executor>(exec: &E) {
+    let (countdown, finished) = Countdown::new(1);
+    exec.spawn(async move {
+        for _ in 0..LATENCY_SLEEPS {
+            E::sleep(Duration::from_millis(1)).await;
+        }
+        countdown.tick();
+    });
+    wait(exec, finished);
+}
+
+fn bench_sleep_latency(c: &mut Criterion) {
+    compare(
+        c,
+        "sleep_latency",
+        LATENCY_SLEEPS,
+        sleep_latency,
+        sleep_latency,
+        sleep_latency,
+    );
+}
+
 fn bench_timers_fire(c: &mut Criterion) {
     compare(
         c,
@@ -190,6 +216,7 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = bench_timers_fire, bench_timers_cancel, bench_timeout_ready, bench_timeout_churn
+    targets = bench_timers_fire, bench_timers_cancel, bench_timeout_ready, bench_timeout_churn,
+        bench_sleep_latency
 }
 criterion_main!(benches);
