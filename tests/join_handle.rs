@@ -5,17 +5,13 @@
 
 mod common;
 
-use common::{panic_message, watchdog, Drops, LIMIT};
+use common::{occupy_only_worker, panic_message, runtime, watchdog, Drops, LIMIT};
 use corun::{AbortHandle, JoinError, JoinHandle, Runtime};
 use futures::channel::oneshot;
 use std::error::Error;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
 use std::thread;
-
-fn runtime(workers: usize) -> Runtime {
-    Runtime::builder().worker_threads(workers).build().unwrap()
-}
 
 /// Spawns a task that signals once it is running and then waits for a message that never
 /// comes. It owns `counter` and `guard`, so the test sees its future being dropped.
@@ -69,13 +65,7 @@ fn abort_before_the_first_poll() {
     let rt = runtime(1);
     let drops = Drops::new();
     // Occupy the only worker, so the next task stays queued.
-    let (blocked_tx, blocked_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let blocker = rt.spawn(async move {
-        blocked_tx.send(()).unwrap();
-        release_rx.recv().unwrap();
-    });
-    blocked_rx.recv().unwrap();
+    let (blocker, release_tx) = occupy_only_worker(&rt);
 
     let polled = Arc::new(AtomicBool::new(false));
     let counter = drops.counter();

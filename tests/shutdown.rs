@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{watchdog, DropCounter, Drops, Latch, LIMIT};
+use common::{occupy_only_worker, runtime, watchdog, DropCounter, Drops, Latch, LIMIT};
 use corun::{Handle, JoinHandle, Runtime};
 use futures::channel::oneshot;
 use std::future::Future;
@@ -15,10 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
-
-fn runtime(workers: usize) -> Runtime {
-    Runtime::builder().worker_threads(workers).build().unwrap()
-}
 
 fn assert_all_cancelled<T: std::fmt::Debug>(handles: Vec<JoinHandle<T>>) {
     for handle in handles {
@@ -82,13 +78,7 @@ fn drop_drops_queued_tasks_once() {
     let rt = runtime(1);
     let drops = Drops::new();
     // The only worker is busy until released, so everything spawned now stays queued.
-    let (blocked_tx, blocked_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let blocker = rt.spawn(async move {
-        blocked_tx.send(()).unwrap();
-        release_rx.recv().unwrap();
-    });
-    blocked_rx.recv().unwrap();
+    let (blocker, release_tx) = occupy_only_worker(&rt);
     let handles: Vec<_> = (0..N)
         .map(|_| {
             let counter = drops.counter();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{panic_message, watchdog, LIMIT};
+use common::{panic_message, runtime, watchdog, LIMIT};
 use corun::{Handle, Runtime};
 use futures::channel::{mpsc, oneshot};
 use futures::{SinkExt, StreamExt};
@@ -13,10 +13,6 @@ use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Barrier};
 use std::thread;
-
-fn runtime(workers: usize) -> Runtime {
-    Runtime::builder().worker_threads(workers).build().unwrap()
-}
 
 #[test]
 fn spawn_inside_block_on() {

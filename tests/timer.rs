@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{watchdog, Drops, LIMIT};
-use corun::{MissedTickBehavior, Runtime};
+use common::{runtime, watchdog, Drops, LIMIT};
+use corun::MissedTickBehavior;
 use futures::channel::oneshot;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -14,13 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-fn runtime(workers: usize) -> Runtime {
-    Runtime::builder()
-        .worker_threads(workers)
-        .build()
-        .expect("runtime starts")
-}
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

@@ -3,6 +3,7 @@
 //! countdown latch to wait for "all N tasks got here" without sleeping.
 #![allow(clippy::disallowed_types, dead_code)]
 
+use corun::{JoinHandle, Runtime};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -161,4 +162,25 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         return s.clone();
     }
     panic!("panic payload is not a string");
+}
+
+/// A runtime with `workers` worker threads.
+pub fn runtime(workers: usize) -> Runtime {
+    Runtime::builder()
+        .worker_threads(workers)
+        .build()
+        .expect("runtime starts")
+}
+
+/// Occupies the only worker of `rt` until the returned sender sends (or is dropped), so
+/// that tasks spawned meanwhile stay queued, never polled.
+pub fn occupy_only_worker(rt: &Runtime) -> (JoinHandle<()>, mpsc::Sender<()>) {
+    let (running_tx, running_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let blocker = rt.spawn(async move {
+        running_tx.send(()).unwrap();
+        let _ = release_rx.recv();
+    });
+    running_rx.recv().unwrap();
+    (blocker, release_tx)
 }
