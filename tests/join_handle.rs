@@ -30,8 +30,10 @@ fn spawn_pending(
     // Dropped with the future, so `guard_rx` resolves to `Canceled`.
     let (guard_tx, guard_rx) = oneshot::channel::<()>();
     let handle = rt.spawn(async move {
-        let _counter = counter;
+        // Locals drop in reverse order: `_counter` first, then `_guard`, so a test that
+        // sees the guard resolve also sees the counter dropped.
         let _guard = guard_tx;
+        let _counter = counter;
         started_tx.send(()).unwrap();
         let _ = never_rx.await;
         unreachable!("the sender is kept alive and never used");
