@@ -7,15 +7,22 @@
 //! waits `keep_alive` for more work and then exits. `num_idle`/`num_notify` count idle
 //! threads and wakeups handed out, so a spurious condvar wakeup cannot steal a task meant
 //! for another thread and a new task never waits for a thread that is already leaving.
+//!
+//! The pool keeps every thread's `JoinHandle`, and shutdown joins them: a thread still
+//! finishing holds the runtime's `Handle`, and no allocation may outlive the runtime. A
+//! thread that exits on its keep-alive leaves its handle behind for the next one to exit
+//! (or for shutdown) to join.
 
 use super::context;
 use super::handle::Handle;
 use crate::sync::{thread, wait_timeout, Arc, Condvar, Mutex};
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
+use slab::Slab;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
+use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -52,6 +59,10 @@ struct Synced {
     /// Wakeups handed to idle threads and not yet taken.
     num_notify: usize,
     shutdown: bool,
+    /// The running threads, by the key each was started with.
+    threads: Slab<thread::JoinHandle<()>>,
+    /// The thread that last left on its keep-alive, still to be joined.
+    exited: Option<thread::JoinHandle<()>>,
 }
 
 /// Blocking tasks are never woken (their future completes in its first poll) and are in
@@ -102,6 +113,8 @@ impl BlockingPool {
             num_idle: 0,
             num_notify: 0,
             shutdown: false,
+            threads: Slab::new(),
+            exited: None,
         };
         BlockingPool {
             inner: Arc::new(Inner {
@@ -133,20 +146,24 @@ impl BlockingPool {
             synced.num_notify += 1;
             self.inner.work.notify_one();
         } else if synced.num_threads < self.inner.config.max_threads {
-            synced.num_threads += 1;
-            if let Err(err) = self.start_thread(handle) {
-                synced.num_threads -= 1;
+            match self.start_thread(handle, synced.threads.vacant_entry().key()) {
+                Ok(thread) => {
+                    synced.threads.insert(thread);
+                    synced.num_threads += 1;
+                }
                 // With another thread alive the task still runs; with none it never would.
-                assert!(
+                Err(err) => assert!(
                     synced.num_threads > 0,
                     "corun could not start a blocking thread: {err}"
-                );
+                ),
             }
         }
         join
     }
 
-    fn start_thread(&self, handle: &Handle) -> io::Result<()> {
+    /// Starts a pool thread known as `key`. The caller holds the lock, so the thread
+    /// cannot look for its handle before the caller has stored it.
+    fn start_thread(&self, handle: &Handle, key: usize) -> io::Result<thread::JoinHandle<()>> {
         let config = &self.inner.config;
         let mut builder = thread::Builder::new().name(config.thread_name.clone());
         if let Some(size) = config.stack_size {
@@ -157,9 +174,8 @@ impl BlockingPool {
         builder.spawn(move || {
             let _current = context::set_current(&handle);
             POOL_OF_THIS_THREAD.with(|pool| pool.set(Arc::as_ptr(&inner) as usize));
-            inner.run();
-        })?;
-        Ok(())
+            inner.run(key);
+        })
     }
 
     /// Cancels queued closures, then waits for running ones to return: forever, or at most
@@ -184,17 +200,31 @@ impl BlockingPool {
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
+                        // Closures still running past the timeout: their threads stay
+                        // detached, and keep the runtime's memory until they return.
                         return;
                     }
                     wait_timeout(&self.inner.exited, &mut synced, left);
                 }
             }
         }
+        let mut threads: Vec<_> = synced.threads.drain().collect();
+        threads.extend(synced.exited.take());
+        drop(synced);
+        // Every thread but this one has left its loop: joining waits only for its exit.
+        let this_thread = thread::current().id();
+        for thread in threads {
+            if thread.thread().id() != this_thread {
+                // A pool thread catches its closures' panics, so it does not panic itself.
+                let _ = thread.join();
+            }
+        }
     }
 }
 
 impl Inner {
-    fn run(&self) {
+    /// The loop of the pool thread known as `key`.
+    fn run(&self, key: usize) {
         let mut synced = self.synced.lock();
         'work: loop {
             while let Some(task) = synced.queue.pop_front() {
@@ -228,6 +258,17 @@ impl Inner {
             }
         }
         synced.num_threads -= 1;
+        // Leaving on its own: hand this thread's handle on, and join the previous leaver's.
+        let previous = if synced.shutdown {
+            None
+        } else {
+            let this = synced.threads.try_remove(key);
+            mem::replace(&mut synced.exited, this)
+        };
         self.exited.notify_all();
+        drop(synced);
+        if let Some(previous) = previous {
+            let _ = previous.join();
+        }
     }
 }

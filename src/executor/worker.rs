@@ -78,8 +78,15 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
         }
         .run();
     });
-    // Queued references are dropped with `cx`; the futures they point to are cancelled by
-    // the shutdown that follows, through the owner list.
+    // Release what is still queued here. Dropping `cx.queue` would not: crossbeam frees
+    // the queued items only with the last handle of the deque, and `Shared::remotes`
+    // holds a stealer of it, so the queued tasks would keep `Shared` (and through it the
+    // deque) alive for ever. The futures themselves are cancelled by the shutdown, through
+    // the owner list.
+    drop(cx.lifo.take());
+    while let Some(task) = cx.queue.pop() {
+        drop(task);
+    }
 }
 
 /// The index of the current worker, if this thread is a worker of `shared`.
