@@ -51,8 +51,8 @@ impl Schedule for Arc<TestScheduler> {
         self.push(task);
     }
 
-    fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
-        None
+    fn release(&self, _task: &Task<Self>) -> bool {
+        false
     }
 }
 

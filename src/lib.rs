@@ -31,6 +31,7 @@ pub mod group;
 mod sync;
 mod task;
 pub mod timer;
+mod unwind;
 
 pub use combinators::{as_completed, gather, gather_settled, race, try_gather, wait, ReturnWhen};
 pub use executor::{

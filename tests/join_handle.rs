@@ -79,8 +79,9 @@ fn abort_before_the_first_poll() {
         }
     });
     task.abort();
-    // The future is dropped at once, not when a worker gets to it.
-    assert_eq!(drops.dropped(), 1);
+    // The future is dropped by the worker that takes the task off the queue, never by the
+    // aborting thread (which is outside the runtime here).
+    assert_eq!(drops.dropped(), 0);
     release_tx.send(()).unwrap();
     rt.block_on(blocker).unwrap();
     let err = rt.block_on(task).unwrap_err();
@@ -300,4 +301,86 @@ fn handles_are_send_sync_unpin() {
     assert_send_sync::<JoinHandle<String>>();
     assert_send_sync::<AbortHandle>();
     assert_send_sync::<JoinError>();
+}
+
+/// On a one-worker runtime, returns once every task polled so far has returned from that
+/// poll: the worker got to a task spawned after them.
+fn wait_until_idle(rt: &Runtime) {
+    rt.block_on(rt.spawn(async {})).unwrap();
+}
+
+/// A future whose drop needs its runtime: it spawns a task and arms a timer.
+struct NeedsRuntimeOnDrop(Option<oneshot::Sender<&'static str>>);
+
+impl Drop for NeedsRuntimeOnDrop {
+    fn drop(&mut self) {
+        let done = self.0.take().expect("dropped once");
+        let _ = corun::Handle::current();
+        drop(corun::sleep(std::time::Duration::from_secs(1)));
+        drop(corun::spawn(async move {
+            done.send("spawned from the drop").unwrap();
+        }));
+    }
+}
+
+/// `abort()` from a plain thread (no runtime there): the future is dropped on one of the
+/// runtime's workers, where its drop finds the runtime.
+#[test]
+fn abort_from_a_plain_thread_drops_the_future_inside_the_runtime() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "abort_from_a_plain_thread_drops_the_future_inside_the_runtime",
+    );
+    let rt = runtime(1);
+    let (done_tx, done_rx) = oneshot::channel();
+    let (started_tx, started_rx) = mpsc::channel();
+    let handle = rt.spawn(async move {
+        let _needs_runtime = NeedsRuntimeOnDrop(Some(done_tx));
+        started_tx.send(()).unwrap();
+        std::future::pending::<()>().await
+    });
+    started_rx.recv().unwrap();
+    wait_until_idle(&rt);
+    let abort = handle.abort_handle();
+    thread::spawn(move || abort.abort()).join().unwrap();
+    let error = rt.block_on(handle).unwrap_err();
+    assert!(error.is_cancelled(), "{error:?}");
+    assert_eq!(rt.block_on(done_rx).unwrap(), "spawned from the drop");
+}
+
+/// `abort()` called while holding a lock that the future's drop takes: the caller is never
+/// the one to drop the future, so it cannot deadlock on its own lock.
+#[test]
+fn abort_while_holding_a_lock_the_drop_takes() {
+    let _watchdog = watchdog(LIMIT, "abort_while_holding_a_lock_the_drop_takes");
+    let rt = runtime(1);
+    let lock = Arc::new(std::sync::Mutex::new(0));
+    struct LocksOnDrop(Arc<std::sync::Mutex<i32>>);
+    impl Drop for LocksOnDrop {
+        fn drop(&mut self) {
+            *self.0.lock().unwrap() += 1;
+        }
+    }
+    let (started_tx, started_rx) = mpsc::channel();
+    let handle = rt.spawn({
+        let lock = lock.clone();
+        async move {
+            let _locks = LocksOnDrop(lock);
+            started_tx.send(()).unwrap();
+            std::future::pending::<()>().await
+        }
+    });
+    started_rx.recv().unwrap();
+    wait_until_idle(&rt);
+    {
+        let guard = lock.lock().unwrap();
+        handle.abort();
+        assert_eq!(*guard, 0, "not dropped while we hold the lock");
+    }
+    assert!(rt.block_on(handle).unwrap_err().is_cancelled());
+    assert_eq!(
+        *lock.lock().unwrap(),
+        1,
+        "dropped exactly once, after the abort"
+    );
 }

@@ -79,8 +79,8 @@ impl Schedule for BlockingSchedule {
         unreachable!("a blocking task completes in its first poll and is never woken");
     }
 
-    fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
-        None
+    fn release(&self, _task: &Task<Self>) -> bool {
+        false
     }
 }
 
@@ -137,7 +137,7 @@ impl BlockingPool {
         let mut synced = self.inner.synced.lock();
         if synced.shutdown {
             drop(synced);
-            notified.cancel();
+            notified.shutdown();
             return join;
         }
         synced.queue.push_back(notified);
@@ -188,7 +188,7 @@ impl BlockingPool {
             std::mem::take(&mut synced.queue)
         };
         for task in queued {
-            task.cancel();
+            task.shutdown();
         }
         let own = POOL_OF_THIS_THREAD.with(|pool| pool.get() == Arc::as_ptr(&self.inner) as usize);
         let may_remain = usize::from(own);

@@ -206,7 +206,7 @@ impl Schedule for Arc<Shared> {
         self.schedule_task(task, Origin::Yield);
     }
 
-    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+    fn release(&self, task: &Task<Self>) -> bool {
         self.owned.release(task)
     }
 }

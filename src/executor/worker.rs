@@ -25,6 +25,7 @@ use super::shared::{Notified, Origin, Shared};
 use crate::sync::deque::{Steal, Worker as LocalQueue};
 use crate::sync::Arc;
 use std::cell::Cell;
+use std::io::Write;
 
 #[cfg(not(corun_loom))]
 const GLOBAL_QUEUE_INTERVAL: u32 = 61;
@@ -61,6 +62,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
     let handle = Handle {
         shared: shared.clone(),
     };
+    let _bug = AbortOnUnwind;
     let _current = context::set_current(&handle);
     let _driving = context::enter_driving();
     let cx = WorkerContext {
@@ -238,6 +240,24 @@ impl Worker<'_> {
                 self.searching = shared.park_worker(index, self.searching, true, timeout);
                 shared.driver.after_park();
             }
+        }
+    }
+}
+
+/// User code runs behind unwind boundaries (the poll's `catch_unwind`, `crate::unwind`),
+/// so a panic that reaches the worker loop is a bug in corun, and it may have left a task
+/// or a counter half-updated. A dead worker would hang the runtime silently; abort loudly.
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "corun: a worker thread panicked outside user code, which is a bug in corun; \
+                 aborting rather than leaving the runtime without this worker"
+            );
+            std::process::abort();
         }
     }
 }

@@ -17,6 +17,7 @@
 //!   lock, so the last child's wakeup cannot fall between the check and the registration.
 
 use crate::sync::Mutex;
+use crate::unwind::{self, UserCode};
 use slab::Slab;
 use std::any::Any;
 use std::mem;
@@ -187,10 +188,10 @@ impl<E, H: Abort> GroupState<E, H> {
         };
         drop(synced);
         abort_all(to_abort);
-        drop(discarded_panic);
-        if let Some(waker) = waker {
-            waker.wake();
+        if let Some(payload) = discarded_panic {
+            unwind::discard(payload);
         }
+        wake(waker);
     }
 
     /// The body returned `Err`: recorded like a child's, and it always cancels the rest.
@@ -226,21 +227,20 @@ impl<E, H: Abort> GroupState<E, H> {
         let waker = synced.waker.take();
         drop(synced);
         abort_all(to_abort);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake(waker);
     }
 
     /// True while the group accepts children and its body should keep running. If not,
     /// registers `cx`'s waker so a failure or cancellation wakes the group's future.
     pub(crate) fn poll_open(&self, cx: &mut Context<'_>) -> bool {
         let mut synced = self.synced.lock();
-        if synced.phase == Phase::Open {
-            register_waker(&mut synced.waker, cx.waker());
-            true
-        } else {
-            false
+        if synced.phase != Phase::Open {
+            return false;
         }
+        let replaced = register_waker(&mut synced.waker, cx.waker());
+        drop(synced);
+        unwind::drop_quietly(UserCode::WakerDrop, replaced);
+        true
     }
 
     /// Ready once every child is done.
@@ -249,7 +249,9 @@ impl<E, H: Abort> GroupState<E, H> {
         if synced.members.is_empty() {
             return Poll::Ready(());
         }
-        register_waker(&mut synced.waker, cx.waker());
+        let replaced = register_waker(&mut synced.waker, cx.waker());
+        drop(synced);
+        unwind::drop_quietly(UserCode::WakerDrop, replaced);
         Poll::Pending
     }
 
@@ -288,9 +290,19 @@ fn abort_all<H: Abort>(handles: Vec<H>) {
     }
 }
 
-fn register_waker(slot: &mut Option<Waker>, waker: &Waker) {
+/// Stores `waker` unless it is the one already there; returns the waker it replaced, to
+/// be dropped once the lock is released (a waker's drop is user code, and may re-enter
+/// the group).
+fn register_waker(slot: &mut Option<Waker>, waker: &Waker) -> Option<Waker> {
     match slot {
-        Some(current) if current.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
+        Some(current) if current.will_wake(waker) => None,
+        _ => slot.replace(waker.clone()),
+    }
+}
+
+/// Wakes the group's future, after the lock is released.
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        unwind::call(UserCode::Wake, move || waker.wake());
     }
 }

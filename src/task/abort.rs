@@ -36,7 +36,7 @@ impl AbortHandle {
     /// });
     /// ```
     pub fn abort(&self) {
-        self.raw.cancel();
+        self.raw.abort();
     }
 
     /// True once the task has finished.

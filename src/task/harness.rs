@@ -1,15 +1,18 @@
 //! The typed half of the task: polling, completing, cancelling and joining a `Cell<F, S>`.
 //!
 //! Each method starts with a state transition and then touches only the cells that the
-//! transition gave it (the field rules are in `raw.rs`). User code (poll, the future's and
-//! output's drop, the join waker) runs under `catch_unwind`, so a panic can never leave the
-//! state word half-updated: it is turned into a `JoinError` or, for a waker, ignored.
+//! transition gave it (the field rules are in `raw.rs`). User code runs behind a boundary
+//! that keeps the state word and the reference count whole whatever it does: the poll under
+//! `catch_unwind` (a panic becomes the task's `JoinError`), and every drop of a future,
+//! output or waker, and every call of the join waker, through `crate::unwind` (see its
+//! policy).
 
 use super::error::JoinError;
 use super::raw::{Cell, Header, RawTask, Stage};
-use super::state::{State, TransitionToCancelled, TransitionToIdle, TransitionToRunning};
+use super::state::{Abort, EndPoll, ShutdownClaim, StartPoll, State};
 use super::waker::waker_ref;
 use super::{Notified, Schedule, Task};
+use crate::unwind::{self, UserCode};
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::panic::{self, AssertUnwindSafe};
@@ -48,11 +51,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     /// Runs the task for a `Notified` reference.
     pub(super) fn poll(self) {
-        match self.state().transition_to_running() {
-            TransitionToRunning::Success => self.poll_running(),
-            TransitionToRunning::Cancelled => self.cancel_and_complete(),
-            TransitionToRunning::Failed => {}
-            TransitionToRunning::Dealloc => self.dealloc(),
+        match self.state().start_poll() {
+            StartPoll::Poll => self.poll_running(),
+            StartPoll::Cancel => self.cancel_and_complete(),
+            StartPoll::Skip => {}
+            StartPoll::Free => self.dealloc(),
         }
     }
 
@@ -62,15 +65,15 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         if self.poll_future(&mut cx).is_ready() {
             return self.complete();
         }
-        match self.state().transition_to_idle() {
-            TransitionToIdle::Ok => {}
-            TransitionToIdle::OkScheduled => {
+        match self.state().end_poll() {
+            EndPoll::Idle => {}
+            EndPoll::Requeue => {
                 // Woken during its own poll: back of the queue, so it cannot starve others.
                 let task = Notified(Task::from_raw(self.raw()));
                 self.cell().scheduler.yield_now(task);
             }
-            TransitionToIdle::OkDealloc => self.dealloc(),
-            TransitionToIdle::Cancelled => self.cancel_and_complete(),
+            EndPoll::Free => self.dealloc(),
+            EndPoll::Cancel => self.cancel_and_complete(),
         }
     }
 
@@ -82,39 +85,43 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 // SAFETY: `RUNNING` gives us the stage (field rules in `raw.rs`).
                 match unsafe { &mut *stage } {
                     // SAFETY: the future lives in a heap cell that never moves, and it is
-                    // only ever dropped in place (`set_stage`), so it stays pinned.
+                    // only ever dropped in place (`take_future`), so it stays pinned.
                     Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
                     _ => unreachable!("a task is polled only while its future is present"),
                 }
             }))
         });
-        let output = match polled {
+        let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(JoinError::panic(payload)),
         };
-        let output = match self.drop_stage() {
-            Ok(()) => output,
-            Err(payload) => Err(JoinError::panic(payload)),
-        };
-        self.set_stage(Stage::Finished(output));
+        let result = self.drop_future_then(result);
+        self.set_stage(Stage::Finished(result));
         Poll::Ready(())
     }
 
-    /// Drops the future (the caller holds `RUNNING`) and stores the cancellation.
-    fn cancel_and_complete(self) {
-        let error = match self.drop_stage() {
-            Ok(()) => JoinError::cancelled(),
-            Err(payload) => JoinError::panic(payload),
-        };
-        self.set_stage(Stage::Finished(Err(error)));
-        self.complete();
+    /// Drops the future in place (the caller holds `RUNNING`) and returns `result`, or,
+    /// if the drop panicked, that panic as the result (dropping `result` quietly).
+    fn drop_future_then(
+        &self,
+        result: Result<F::Output, JoinError>,
+    ) -> Result<F::Output, JoinError> {
+        let dropped = panic::catch_unwind(AssertUnwindSafe(|| self.set_stage(Stage::Consumed)));
+        match dropped {
+            Ok(()) => result,
+            Err(payload) => {
+                unwind::drop_quietly(UserCode::OutputDrop, result);
+                Err(JoinError::panic(payload))
+            }
+        }
     }
 
-    /// Replaces the stage, dropping what was there in place, and reports a panic from that
-    /// drop. The caller owns the stage.
-    fn drop_stage(&self) -> std::thread::Result<()> {
-        panic::catch_unwind(AssertUnwindSafe(|| self.set_stage(Stage::Consumed)))
+    /// Drops the future (the caller holds `RUNNING`), stores the cancellation, completes.
+    fn cancel_and_complete(self) {
+        let result = self.drop_future_then(Err(JoinError::cancelled()));
+        self.set_stage(Stage::Finished(result));
+        self.complete();
     }
 
     fn set_stage(&self, stage: Stage<F>) {
@@ -123,22 +130,29 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         self.cell().stage.with_mut(|slot| unsafe { *slot = stage });
     }
 
+    /// Moves what the stage holds out, leaving it consumed. The caller owns the stage.
+    fn take_stage(&self) -> Stage<F> {
+        // SAFETY: as in `set_stage`.
+        self.cell()
+            .stage
+            .with_mut(|slot| mem::replace(unsafe { &mut *slot }, Stage::Consumed))
+    }
+
     /// Publishes the output, wakes the `JoinHandle`, leaves the owner list and releases the
     /// poller's reference. The caller holds `RUNNING` and has stored the output.
     fn complete(self) {
-        let snapshot = self.state().transition_to_complete();
-        if !snapshot.is_join_interested() {
-            // Nobody will read the output: it is ours to drop. A panic in its drop has
-            // nowhere to go.
-            let _ = self.drop_stage();
-        } else if snapshot.is_join_waker_set() {
+        let after = self.state().complete();
+        if !after.is_join_interested() {
+            // Nobody will read the output: it is ours to drop.
+            unwind::drop_quietly(UserCode::OutputDrop, self.take_stage());
+        } else if after.is_join_waker_set() {
             self.wake_join_handle();
         }
+        // Leaving the owner list hands us its reference (if it still held the task):
+        // release it together with the poller's, in one step.
         let task = ManuallyDrop::new(Task::<S>::from_raw(self.raw()));
-        let released = self.cell().scheduler.release(&task);
-        let count = 1 + usize::from(released.is_some());
-        mem::forget(released);
-        if self.state().transition_to_terminal(count) {
+        let held_by_list = self.cell().scheduler.release(&task);
+        if self.state().release_refs(1 + usize::from(held_by_list)) {
             self.dealloc();
         }
     }
@@ -148,15 +162,16 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             // SAFETY: `JOIN_WAKER` is set at completion, so the completer may read the slot.
             let waker = unsafe { &*waker }.as_ref();
             let waker = waker.expect("JOIN_WAKER is set only once a waker is stored");
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
+            unwind::call(UserCode::Wake, || waker.wake_by_ref());
         });
-        let snapshot = self.state().unset_join_waker_after_complete();
-        if !snapshot.is_join_interested() {
-            // SAFETY: the handle dropped before we cleared `JOIN_WAKER`, so it left the
-            // waker to us (see `transition_to_join_handle_dropped`).
-            self.header()
+        if !self.state().release_join_waker().is_join_interested() {
+            // SAFETY: the handle went away before we released `JOIN_WAKER`, so it left the
+            // waker to us (see `State::drop_join_handle`).
+            let waker = self
+                .header()
                 .join_waker
-                .with_mut(|waker| unsafe { *waker = None });
+                .with_mut(|slot| unsafe { (*slot).take() });
+            unwind::drop_quietly(UserCode::WakerDrop, waker);
         }
     }
 
@@ -166,11 +181,20 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         self.cell().scheduler.schedule(task);
     }
 
-    /// Requests cancellation on behalf of a caller holding any reference.
-    pub(super) fn cancel(self) {
-        match self.state().transition_to_cancelled() {
-            TransitionToCancelled::CancelNow => self.cancel_and_complete(),
-            TransitionToCancelled::DoNothing => {}
+    /// `abort()`: the task is cancelled by whoever owns the future next, on the task's own
+    /// runtime; an idle task is queued for that.
+    pub(super) fn abort(self) {
+        match self.state().request_abort() {
+            Abort::Submit => self.schedule(),
+            Abort::Nothing => {}
+        }
+    }
+
+    /// Cancels an idle task on this thread: runtime shutdown, or a spawn refused by it.
+    pub(super) fn shutdown(self) {
+        match self.state().claim_for_shutdown() {
+            ShutdownClaim::Cancel => self.cancel_and_complete(),
+            ShutdownClaim::Nothing => {}
         }
     }
 
@@ -183,11 +207,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         if !self.can_read_output(waker) {
             return;
         }
-        let stage = self.cell().stage.with_mut(|slot| {
-            // SAFETY: `COMPLETE` with `JOIN_INTEREST`: the handle owns the stage.
-            mem::replace(unsafe { &mut *slot }, Stage::Consumed)
-        });
-        match stage {
+        match self.take_stage() {
             Stage::Finished(output) => *dst = Poll::Ready(output),
             _ => panic!("JoinHandle polled after it returned Poll::Ready"),
         }
@@ -199,7 +219,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         if snapshot.is_complete() {
             return true;
         }
-        let registered = if snapshot.is_join_waker_set() {
+        if snapshot.is_join_waker_set() {
             let same = self.header().join_waker.with(|slot| {
                 // SAFETY: `JOIN_WAKER` set and not complete: the handle may read the slot.
                 unsafe { &*slot }
@@ -209,52 +229,52 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             if same {
                 return false;
             }
-            self.state()
-                .unset_join_waker()
-                .and_then(|_| self.set_join_waker(waker.clone()))
-        } else {
-            self.set_join_waker(waker.clone())
-        };
-        match registered {
-            Ok(_) => false,
+            if self.state().withdraw_join_waker().is_err() {
+                return true;
+            }
+        }
+        self.store_join_waker(waker.clone())
+    }
+
+    /// Stores and publishes `waker` in the slot the handle owns (`JOIN_WAKER` is clear).
+    /// Returns true if the task completed first, so the handle should read the output.
+    fn store_join_waker(&self, waker: Waker) -> bool {
+        // SAFETY: `JOIN_WAKER` is clear and the task not complete: the handle owns the slot.
+        let old = self
+            .header()
+            .join_waker
+            .with_mut(|slot| unsafe { (*slot).replace(waker) });
+        unwind::drop_quietly(UserCode::WakerDrop, old);
+        match self.state().publish_join_waker() {
+            Ok(()) => false,
             Err(snapshot) => {
                 debug_assert!(snapshot.is_complete());
+                // SAFETY: the task completed before we published the waker, so the
+                // completer never looked at the slot: it is still ours.
+                let unpublished = self
+                    .header()
+                    .join_waker
+                    .with_mut(|slot| unsafe { (*slot).take() });
+                unwind::drop_quietly(UserCode::WakerDrop, unpublished);
                 true
             }
         }
     }
 
-    fn set_join_waker(
-        &self,
-        waker: Waker,
-    ) -> Result<super::state::Snapshot, super::state::Snapshot> {
-        // SAFETY: `JOIN_WAKER` is clear and the task not complete: the handle owns the slot.
-        self.header()
-            .join_waker
-            .with_mut(|slot| unsafe { *slot = Some(waker) });
-        let result = self.state().set_join_waker();
-        if result.is_err() {
-            // SAFETY: the task completed before we published the waker, so the completer
-            // never looks at the slot: it is still ours.
-            self.header()
-                .join_waker
-                .with_mut(|slot| unsafe { *slot = None });
-        }
-        result
-    }
-
-    /// `JoinHandle::drop` when the fast path did not apply.
-    pub(super) fn drop_join_handle_slow(self) {
-        let dropped = self.state().transition_to_join_handle_dropped();
+    /// `JoinHandle::drop`.
+    pub(super) fn drop_join_handle(self) {
+        let dropped = self.state().drop_join_handle();
         if dropped.drop_output {
-            // The output is ours; a panic in its drop must not skip the bookkeeping.
-            let _ = self.drop_stage();
+            // Complete, and the handle had interest: the output is the handle's alone.
+            unwind::drop_quietly(UserCode::OutputDrop, self.take_stage());
         }
         if dropped.drop_waker {
             // SAFETY: the transition gave the slot to the handle (see `state.rs`).
-            self.header()
+            let waker = self
+                .header()
                 .join_waker
-                .with_mut(|slot| unsafe { *slot = None });
+                .with_mut(|slot| unsafe { (*slot).take() });
+            unwind::drop_quietly(UserCode::WakerDrop, waker);
         }
         self.raw().drop_reference();
     }
@@ -262,6 +282,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// Frees the allocation. The reference count is zero.
     pub(super) fn dealloc(self) {
         // SAFETY: the cell came from `Box::leak` in `RawTask::new` and no reference remains.
-        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+        let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
+        // Only a task that was never run to its end still holds its future (a test's task
+        // with no owner list); dropping it is user code like any other drop.
+        unwind::drop_quietly(UserCode::FutureDrop, cell);
     }
 }

@@ -45,10 +45,15 @@ impl<T> JoinHandle<T> {
         }
     }
 
-    /// Cancels the task: its future is dropped at once if it is waiting, or at its next
+    /// Cancels the task: its future is dropped without being polled again, at its next
     /// await point if it is running, and the handle yields a cancelled [`JoinError`]. If
     /// the task has already finished, this does nothing and the handle still yields its
     /// output.
+    ///
+    /// The future is dropped by a worker of the task's runtime, never by the caller: a
+    /// waiting task is queued for that, so its `Drop` can spawn, use timers, or take a lock
+    /// the caller holds. `abort` returns at once; await the handle (or watch
+    /// [`is_finished`](JoinHandle::is_finished)) to know the drop has happened.
     ///
     /// ```
     /// corun::run(async {
@@ -58,7 +63,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        self.raw.cancel();
+        self.raw.abort();
     }
 
     /// True once the task has finished (returned, panicked or been cancelled): awaiting
@@ -110,7 +115,7 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        self.raw.drop_join_handle_slow();
+        self.raw.drop_join_handle();
     }
 }
 

@@ -55,7 +55,7 @@ impl<S: Schedule> OwnedTasks<S> {
         let mut shard = self.shards[shard_index].lock();
         if shard.closed {
             drop(shard);
-            task.cancel();
+            task.shutdown();
             return None;
         }
         let entry = shard.tasks.vacant_entry();
@@ -68,16 +68,19 @@ impl<S: Schedule> OwnedTasks<S> {
         Some(notified)
     }
 
-    /// Removes a completed task, returning the list's reference to it; `None` if shutdown
-    /// already took it out.
-    pub(crate) fn release(&self, task: &Task<S>) -> Option<Task<S>> {
+    /// Removes a completed task. True if it was listed: the list's reference then passes
+    /// to the caller. False if shutdown already took it out (and holds that reference).
+    pub(crate) fn release(&self, task: &Task<S>) -> bool {
         let id = task.header().owner_id.load(Relaxed);
         let shard_index = id & (self.shards.len() - 1);
         let key = id >> self.shard_bits;
         let mut shard = self.shards[shard_index].lock();
         match shard.tasks.get(key) {
-            Some(listed) if listed == task => Some(shard.tasks.remove(key)),
-            _ => None,
+            Some(listed) if listed == task => {
+                shard.tasks.remove(key).forget();
+                true
+            }
+            _ => false,
         }
     }
 
@@ -91,7 +94,7 @@ impl<S: Schedule> OwnedTasks<S> {
                 mem::take(&mut shard.tasks)
             };
             for (_, task) in tasks {
-                task.cancel();
+                task.shutdown();
             }
         }
     }

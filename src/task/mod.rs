@@ -50,8 +50,9 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// The task woke itself while it was being polled: queue it behind the others.
     fn yield_now(&self, task: Notified<Self>);
 
-    /// The task completed: drop it from any owner list, returning that list's reference.
-    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+    /// The task completed: take it out of its owner list. True if the list held it: the
+    /// list's reference then passes to the caller, who releases it.
+    fn release(&self, task: &Task<Self>) -> bool;
 }
 
 /// A reference to a task, held by an owner list.
@@ -93,10 +94,16 @@ impl<S: 'static> Task<S> {
         self.raw.header()
     }
 
-    /// Requests cancellation: an idle task is cancelled on this thread, a running one at
-    /// its next return to the scheduler.
-    pub(crate) fn cancel(&self) {
-        self.raw.cancel();
+    /// Shutdown: an idle task is cancelled on this thread (its future dropped here), a
+    /// running one when its poll returns.
+    pub(crate) fn shutdown(&self) {
+        self.raw.shutdown();
+    }
+
+    /// Gives up this reference without releasing it: whoever took the task over (see
+    /// [`Schedule::release`]) releases it.
+    pub(crate) fn forget(self) {
+        std::mem::forget(self);
     }
 }
 
@@ -109,8 +116,8 @@ impl<S: 'static> Notified<S> {
     }
 
     /// Cancels the task without polling it, for a queue being torn down.
-    pub(crate) fn cancel(self) {
-        self.0.cancel();
+    pub(crate) fn shutdown(self) {
+        self.0.shutdown();
     }
 }
 

@@ -62,9 +62,11 @@ pub(super) struct Vtable {
     /// Moves the output into `*dst` (a `Poll<Result<T, JoinError>>`) or registers `waker`.
     pub(super) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     /// The `JoinHandle` is gone: drop what it owned and its reference.
-    pub(super) drop_join_handle_slow: unsafe fn(NonNull<Header>),
-    /// Requests cancellation; cancels at once if the task is idle.
-    pub(super) cancel: unsafe fn(NonNull<Header>),
+    pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// `abort()`: requests cancellation, queueing an idle task for its worker to cancel.
+    pub(super) abort: unsafe fn(NonNull<Header>),
+    /// Shutdown: cancels an idle task on the calling thread.
+    pub(super) shutdown: unsafe fn(NonNull<Header>),
 }
 
 fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
@@ -73,8 +75,9 @@ fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         schedule: schedule::<F, S>,
         dealloc: dealloc::<F, S>,
         try_read_output: try_read_output::<F, S>,
-        drop_join_handle_slow: drop_join_handle_slow::<F, S>,
-        cancel: cancel::<F, S>,
+        drop_join_handle: drop_join_handle::<F, S>,
+        abort: abort::<F, S>,
+        shutdown: shutdown::<F, S>,
     }
 }
 
@@ -141,9 +144,14 @@ impl RawTask {
         unsafe { (self.header().vtable.schedule)(self.ptr) }
     }
 
-    pub(super) fn cancel(self) {
+    pub(super) fn abort(self) {
         // SAFETY: the vtable belongs to this allocation; the caller holds a reference.
-        unsafe { (self.header().vtable.cancel)(self.ptr) }
+        unsafe { (self.header().vtable.abort)(self.ptr) }
+    }
+
+    pub(super) fn shutdown(self) {
+        // SAFETY: as in `abort`.
+        unsafe { (self.header().vtable.shutdown)(self.ptr) }
     }
 
     /// # Safety
@@ -155,9 +163,9 @@ impl RawTask {
     }
 
     /// Called once, by the dropping `JoinHandle`; consumes its reference.
-    pub(super) fn drop_join_handle_slow(self) {
+    pub(super) fn drop_join_handle(self) {
         // SAFETY: the vtable belongs to this allocation.
-        unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }
+        unsafe { (self.header().vtable.drop_join_handle)(self.ptr) }
     }
 
     pub(super) fn ref_inc(self) {
@@ -166,7 +174,7 @@ impl RawTask {
 
     /// Releases the caller's reference, freeing the task if it was the last.
     pub(super) fn drop_reference(self) {
-        if self.state().ref_dec() {
+        if self.state().release_refs(1) {
             // SAFETY: the count reached zero, so no other handle can reach the task.
             unsafe { self.dealloc() }
         }
@@ -207,12 +215,17 @@ unsafe fn try_read_output<F: Future, S: Schedule>(
     unsafe { Harness::<F, S>::from_raw(ptr) }.try_read_output(dst, waker);
 }
 
-unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`.
-    unsafe { Harness::<F, S>::from_raw(ptr) }.drop_join_handle_slow();
+    unsafe { Harness::<F, S>::from_raw(ptr) }.drop_join_handle();
 }
 
-unsafe fn cancel<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn abort<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`.
-    unsafe { Harness::<F, S>::from_raw(ptr) }.cancel();
+    unsafe { Harness::<F, S>::from_raw(ptr) }.abort();
+}
+
+unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.shutdown();
 }

@@ -1,55 +1,52 @@
 //! The task state word: lifecycle flags and the reference count in one `AtomicUsize`.
 //!
-//! Every transition is a single CAS loop (`fetch_update_action`) or a single fetch op, and
-//! returns a `#[must_use]` enum that tells the caller what to do next, so no other file tests
-//! bits. The layout (low bits first):
+//! The word answers three questions at once, so that every hand-off between threads is one
+//! atomic step: who owns the future (the lifecycle: *idle*, *running* or *complete*), whether
+//! a run is owed (`SCHEDULED`), and how many handles keep the allocation alive. Layout, low
+//! bits first:
 //!
 //! ```text
 //! | RUNNING | COMPLETE | SCHEDULED | CANCELLED | JOIN_INTEREST | JOIN_WAKER | ref count ... |
 //! ```
 //!
-//! A task is *idle* when neither `RUNNING` nor `COMPLETE` is set; `SCHEDULED` is orthogonal
-//! (an idle task may sit in a queue). Whoever sets `RUNNING` owns the future until it clears
-//! the bit or sets `COMPLETE`; that ownership is what every `SAFETY:` comment about the
-//! stage cell cites.
+//! Each transition below is written as a pure step from one [`Snapshot`] to the next plus
+//! what the caller must do about it (a `#[must_use]` enum), applied by [`State::apply`]. The
+//! transitions are the edges of the machine drawn in ARCHITECTURE.md ("The state word"); no
+//! other file tests bits.
 //!
-//! Orderings: transitions that hand the future or the output from one thread to another
-//! (`to_running`/`to_idle`/`to_complete`, the join-handle transitions) are `AcqRel`, pairing
-//! the release of the thread that last owned the data with the acquire of the next one.
-//! Reference increments are `Relaxed` (the caller already holds a reference, as with `Arc`);
-//! decrements are `AcqRel` so the final one sees every earlier access before freeing.
+//! Orderings: every step that hands the future, the output or the join waker from one
+//! thread to another is an `AcqRel` read-modify-write, so the next owner's acquire sees the
+//! previous owner's writes. A wake is such a step even when it changes nothing visible (see
+//! [`State::wake_by_ref`]). Taking a reference is `Relaxed`, as for `Arc::clone` (the caller
+//! already holds one); releasing is `AcqRel`, so the last release sees every access made
+//! through the other references before it frees the task.
 
 use crate::sync::atomic::{AtomicUsize, Ordering::*};
 use std::fmt;
 
-/// The task is being polled or cancelled by the thread that set it. Never set together
-/// with `COMPLETE`.
+/// The holder owns the future: it is polling or cancelling it. Never set with `COMPLETE`.
 const RUNNING: usize = 1 << 0;
-/// The future is gone and the output (or the cancellation/panic error) is stored. Once set,
-/// never cleared.
+/// The future is gone and the output (or the error) is stored. Never cleared once set.
 const COMPLETE: usize = 1 << 1;
-/// A wake is pending: a `Notified` reference sits in a run queue, or, if `RUNNING` is set,
-/// the poller must re-schedule the task when it returns `Pending`.
+/// A run is owed: a `Notified` is queued, or, while `RUNNING`, the poller must queue one
+/// when the poll returns `Pending`. At most one `Notified` exists at a time.
 const SCHEDULED: usize = 1 << 2;
-/// Cancellation was requested; the owner of `RUNNING` drops the future instead of polling.
+/// Cancellation was requested: whoever next owns the future drops it instead of polling.
+/// Never cleared; has no effect once `COMPLETE`.
 const CANCELLED: usize = 1 << 3;
-/// The `JoinHandle` is alive and will read the output; when clear, the completer drops it.
+/// The `JoinHandle` is alive and will take the output; once clear, the completer drops it.
 const JOIN_INTEREST: usize = 1 << 4;
-/// The join waker slot is filled and readable by the completer. While clear and the task
-/// is not complete, the `JoinHandle` has exclusive access to the slot.
+/// The join waker slot is filled and the completer may read it. While clear (and the task
+/// is not complete) the `JoinHandle` alone may touch the slot.
 const JOIN_WAKER: usize = 1 << 5;
 
-const LIFECYCLE_MASK: usize = RUNNING | COMPLETE;
 const FLAG_BITS: u32 = 6;
+/// One reference; the count occupies every bit above the flags.
+const REF_ONE: usize = 1 << FLAG_BITS;
 
-/// The reference count lives above the flags.
-const REF_SHIFT: u32 = FLAG_BITS;
-const REF_ONE: usize = 1 << REF_SHIFT;
-const REF_COUNT_MASK: usize = !(REF_ONE - 1);
-
-/// A new task has three references (the owner list's `Task`, the first `Notified`, the
-/// `JoinHandle`), is scheduled, and has a join handle that wants its output.
-const INITIAL_STATE: usize = (REF_ONE * 3) | JOIN_INTEREST | SCHEDULED;
+/// A new task: three references (the owner list's `Task`, the first `Notified`, the
+/// `JoinHandle`), owed its first run, with a handle that wants the output.
+const INITIAL_STATE: usize = (3 * REF_ONE) | SCHEDULED | JOIN_INTEREST;
 
 /// The atomic cell.
 pub(super) struct State(AtomicUsize);
@@ -58,51 +55,133 @@ pub(super) struct State(AtomicUsize);
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) struct Snapshot(usize);
 
-#[must_use]
-pub(super) enum TransitionToRunning {
-    /// Poll the future.
-    Success,
-    /// Cancellation was requested: drop the future and complete.
-    Cancelled,
-    /// Someone else runs or completed the task; the `Notified` reference was released.
-    Failed,
-    /// As `Failed`, and that was the last reference: free the task.
-    Dealloc,
+/// Who owns the future, decoded from `RUNNING` and `COMPLETE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lifecycle {
+    /// Nobody: the task waits for a wake (or sits in a queue, if `SCHEDULED`).
+    Idle,
+    /// The holder of `RUNNING`.
+    Running,
+    /// The future is gone.
+    Complete,
 }
 
+/// A worker took a `Notified` off a queue ([`State::start_poll`]).
 #[must_use]
-pub(super) enum TransitionToIdle {
-    /// Parked until a waker fires; the poller's reference was released.
-    Ok,
-    /// Woken while running: submit the poller's reference as a new `Notified`.
-    OkScheduled,
+#[derive(Debug)]
+pub(super) enum StartPoll {
+    /// The `Notified` is now the poller's reference: poll the future.
+    Poll,
+    /// As `Poll`, but cancellation was requested: drop the future and complete.
+    Cancel,
+    /// Someone else owns the future or it is gone; the `Notified` was released.
+    Skip,
+    /// As `Skip`, and it was the last reference: free the task.
+    Free,
+}
+
+/// The poll returned `Pending` ([`State::end_poll`]).
+#[must_use]
+#[derive(Debug)]
+pub(super) enum EndPoll {
+    /// The task waits for a wake; the poller's reference was released.
+    Idle,
+    /// It was woken during the poll: the poller's reference is now a `Notified` to queue.
+    Requeue,
     /// The poller held the last reference: free the task.
-    OkDealloc,
-    /// Cancelled while running: the caller still owns the future and must cancel it.
-    Cancelled,
+    Free,
+    /// Cancelled during the poll: the poller still owns the future and must cancel it.
+    Cancel,
 }
 
+/// A waker fired.
 #[must_use]
-pub(super) enum TransitionToScheduled {
-    DoNothing,
-    /// The caller now holds a `Notified` reference and must submit it.
+#[derive(Debug)]
+pub(super) enum Wake {
+    /// The caller now holds a `Notified` and must queue it.
     Submit,
-    /// The caller released the last reference: free the task.
-    Dealloc,
+    /// Nothing to queue (the run is already owed, the poller will queue, or it is complete).
+    Nothing,
+    /// The waker's reference was the last: free the task.
+    Free,
 }
 
+/// `abort()` was called ([`State::request_abort`]).
 #[must_use]
-pub(super) enum TransitionToCancelled {
-    /// Complete, already cancelled, or the running poller will see `CANCELLED`.
-    DoNothing,
-    /// The caller took `RUNNING` and a poller reference: it must cancel and complete.
-    CancelNow,
+#[derive(Debug)]
+pub(super) enum Abort {
+    /// The task was idle and unqueued: the caller holds a `Notified` and must queue it, so
+    /// that a worker of the task's runtime drops the future.
+    Submit,
+    /// Already complete or cancelled, queued (its worker will cancel it), or running (its
+    /// poller will).
+    Nothing,
 }
 
-/// What the dropping `JoinHandle` now owns.
+/// Shutdown reached the task in the owner list ([`State::claim_for_shutdown`]).
+#[must_use]
+#[derive(Debug)]
+pub(super) enum ShutdownClaim {
+    /// The caller now owns the future and a poller's reference: cancel it here.
+    Cancel,
+    /// Complete, or being polled by the thread that is shutting the runtime down.
+    Nothing,
+}
+
+/// What the dropping `JoinHandle` now owns ([`State::drop_join_handle`]).
+#[derive(Debug)]
 pub(super) struct JoinHandleDropped {
     pub(super) drop_output: bool,
     pub(super) drop_waker: bool,
+}
+
+impl Snapshot {
+    fn has(self, flag: usize) -> bool {
+        self.0 & flag != 0
+    }
+    fn with(self, flag: usize) -> Snapshot {
+        Snapshot(self.0 | flag)
+    }
+    fn without(self, flag: usize) -> Snapshot {
+        Snapshot(self.0 & !flag)
+    }
+    fn plus_ref(self) -> Snapshot {
+        Snapshot(self.0 + REF_ONE)
+    }
+    fn minus_ref(self) -> Snapshot {
+        debug_assert!(self.ref_count() > 0, "task reference count underflow");
+        Snapshot(self.0 - REF_ONE)
+    }
+    fn lifecycle(self) -> Lifecycle {
+        match (self.has(RUNNING), self.has(COMPLETE)) {
+            (false, false) => Lifecycle::Idle,
+            (true, false) => Lifecycle::Running,
+            (false, true) => Lifecycle::Complete,
+            (true, true) => unreachable!("RUNNING and COMPLETE together: {self:?}"),
+        }
+    }
+
+    pub(super) fn is_complete(self) -> bool {
+        self.has(COMPLETE)
+    }
+    pub(super) fn is_join_interested(self) -> bool {
+        self.has(JOIN_INTEREST)
+    }
+    pub(super) fn is_join_waker_set(self) -> bool {
+        self.has(JOIN_WAKER)
+    }
+    pub(super) fn ref_count(self) -> usize {
+        self.0 >> FLAG_BITS
+    }
+}
+
+/// After releasing a reference, whether it was the last.
+fn free_if_last<T>(next: Snapshot, last: T, other: T) -> T {
+    if next.ref_count() == 0 {
+        last
+    } else {
+        other
+    }
 }
 
 impl State {
@@ -110,256 +189,220 @@ impl State {
         State(AtomicUsize::new(INITIAL_STATE))
     }
 
-    /// Pairs with the `AcqRel` of whichever transition last changed the word.
+    /// Pairs with the `AcqRel` of whichever transition last wrote the word.
     pub(super) fn load(&self) -> Snapshot {
         Snapshot(self.0.load(Acquire))
     }
 
-    /// The one CAS helper: `f` returns the action and the next state, or `None` to leave
-    /// the word as it is.
-    fn fetch_update_action<T>(&self, mut f: impl FnMut(Snapshot) -> (T, Option<Snapshot>)) -> T {
-        let mut curr = self.load();
+    /// Applies `step` to the current word until the write lands. `step` returns the
+    /// caller's next action and the word to write, or `None` to leave the word untouched.
+    /// It may run several times (on a lost race), so it must be pure.
+    fn apply<A>(&self, mut step: impl FnMut(Snapshot) -> (A, Option<Snapshot>)) -> A {
+        let mut seen = self.load();
         loop {
-            let (action, next) = f(curr);
-            let Some(next) = next else { return action };
+            let (action, next) = step(seen);
+            let Some(next) = next else {
+                return action;
+            };
+            // AcqRel: the hand-offs described in the module docs; Acquire on failure, so
+            // the retried step decides on a word whose writes it has seen.
             match self
                 .0
-                .compare_exchange_weak(curr.0, next.0, AcqRel, Acquire)
+                .compare_exchange_weak(seen.0, next.0, AcqRel, Acquire)
             {
                 Ok(_) => return action,
-                Err(actual) => curr = Snapshot(actual),
+                Err(actual) => seen = Snapshot(actual),
             }
         }
     }
 
-    /// A worker popped a `Notified`; its reference becomes the poller's.
-    pub(super) fn transition_to_running(&self) -> TransitionToRunning {
-        self.fetch_update_action(|mut next| {
-            debug_assert!(
-                next.is_scheduled(),
-                "a Notified exists only while SCHEDULED"
-            );
-            if !next.is_idle() {
-                next.ref_dec();
-                let action = if next.ref_count() == 0 {
-                    TransitionToRunning::Dealloc
-                } else {
-                    TransitionToRunning::Failed
-                };
-                return (action, Some(next));
+    /// A worker popped a `Notified`: take the future (its reference becomes the poller's),
+    /// or give the reference back if the future is not there to take.
+    pub(super) fn start_poll(&self) -> StartPoll {
+        self.apply(|now| {
+            debug_assert!(now.has(SCHEDULED), "a Notified exists only while SCHEDULED");
+            match now.lifecycle() {
+                Lifecycle::Idle => {
+                    let action = if now.has(CANCELLED) {
+                        StartPoll::Cancel
+                    } else {
+                        StartPoll::Poll
+                    };
+                    (action, Some(now.with(RUNNING).without(SCHEDULED)))
+                }
+                Lifecycle::Running | Lifecycle::Complete => {
+                    let next = now.minus_ref();
+                    (
+                        free_if_last(next, StartPoll::Free, StartPoll::Skip),
+                        Some(next),
+                    )
+                }
             }
-            next.0 |= RUNNING;
-            next.0 &= !SCHEDULED;
-            let action = if next.is_cancelled() {
-                TransitionToRunning::Cancelled
-            } else {
-                TransitionToRunning::Success
-            };
-            (action, Some(next))
         })
     }
 
-    /// The poll returned `Pending`.
-    pub(super) fn transition_to_idle(&self) -> TransitionToIdle {
-        self.fetch_update_action(|mut next| {
-            debug_assert!(next.is_running());
-            if next.is_cancelled() {
-                return (TransitionToIdle::Cancelled, None);
+    /// The poll returned `Pending`: give the future back, unless cancellation arrived.
+    pub(super) fn end_poll(&self) -> EndPoll {
+        self.apply(|now| {
+            debug_assert_eq!(now.lifecycle(), Lifecycle::Running);
+            if now.has(CANCELLED) {
+                return (EndPoll::Cancel, None);
             }
-            next.0 &= !RUNNING;
-            if next.is_scheduled() {
-                // The poller's reference becomes the new `Notified`.
-                return (TransitionToIdle::OkScheduled, Some(next));
+            let released = now.without(RUNNING);
+            if released.has(SCHEDULED) {
+                return (EndPoll::Requeue, Some(released));
             }
-            next.ref_dec();
-            let action = if next.ref_count() == 0 {
-                TransitionToIdle::OkDealloc
-            } else {
-                TransitionToIdle::Ok
-            };
-            (action, Some(next))
+            let next = released.minus_ref();
+            (free_if_last(next, EndPoll::Free, EndPoll::Idle), Some(next))
         })
     }
 
-    /// The output is stored; the future is gone. Returns the state after the transition.
-    pub(super) fn transition_to_complete(&self) -> Snapshot {
-        let prev = Snapshot(self.0.fetch_xor(RUNNING | COMPLETE, AcqRel));
-        debug_assert!(prev.is_running() && !prev.is_complete());
-        Snapshot(prev.0 ^ (RUNNING | COMPLETE))
+    /// The output is stored and the future gone: `RUNNING` becomes `COMPLETE` in one step.
+    /// Returns the word after it, which says whether to drop the output or wake the joiner.
+    pub(super) fn complete(&self) -> Snapshot {
+        let before = Snapshot(self.0.fetch_xor(RUNNING | COMPLETE, AcqRel));
+        debug_assert_eq!(before.lifecycle(), Lifecycle::Running);
+        Snapshot(before.0 ^ (RUNNING | COMPLETE))
     }
 
-    /// Releases `count` references at once; true if they were the last.
-    pub(super) fn transition_to_terminal(&self, count: usize) -> bool {
-        let prev = Snapshot(self.0.fetch_sub(count * REF_ONE, AcqRel));
-        debug_assert!(prev.ref_count() >= count, "task reference count underflow");
-        prev.ref_count() == count
-    }
-
-    /// `Waker::wake`: consumes the waker's reference.
-    pub(super) fn transition_to_scheduled_by_val(&self) -> TransitionToScheduled {
-        self.fetch_update_action(|mut next| {
-            if next.is_idle() && !next.is_scheduled() {
-                // The waker's reference becomes the `Notified`.
-                next.0 |= SCHEDULED;
-                return (TransitionToScheduled::Submit, Some(next));
+    /// `Waker::wake`: the waker's reference becomes the `Notified`, or is released.
+    pub(super) fn wake_by_val(&self) -> Wake {
+        self.apply(|now| {
+            match now.lifecycle() {
+                Lifecycle::Idle if !now.has(SCHEDULED) => {
+                    return (Wake::Submit, Some(now.with(SCHEDULED)));
+                }
+                // The poller queues the task when its poll returns.
+                Lifecycle::Running => {
+                    let next = now.with(SCHEDULED).minus_ref();
+                    return (free_if_last(next, Wake::Free, Wake::Nothing), Some(next));
+                }
+                Lifecycle::Idle | Lifecycle::Complete => {}
             }
-            if next.is_running() {
-                // The poller re-schedules when it returns `Pending`.
-                next.0 |= SCHEDULED;
-            }
-            next.ref_dec();
-            let action = if next.ref_count() == 0 {
-                TransitionToScheduled::Dealloc
-            } else {
-                TransitionToScheduled::DoNothing
-            };
-            (action, Some(next))
+            let next = now.minus_ref();
+            (free_if_last(next, Wake::Free, Wake::Nothing), Some(next))
         })
     }
 
-    /// `Waker::wake_by_ref`: takes a new reference only if a `Notified` must be submitted.
+    /// `Waker::wake_by_ref`: takes a reference only for a `Notified` it must submit.
     ///
-    /// A wake always writes the word unless the task is complete, even when `SCHEDULED` is
-    /// already set: the write (a release) is what makes the waker's prior writes visible to
-    /// the poll that the pending `SCHEDULED` promises (that poll starts with an acquire RMW
-    /// of this word). A plain load here would let the poll miss them: a lost wakeup.
-    pub(super) fn transition_to_scheduled_by_ref(&self) -> TransitionToScheduled {
-        self.fetch_update_action(|mut next| {
-            if next.is_complete() {
-                return (TransitionToScheduled::DoNothing, None);
-            }
-            if next.is_scheduled() {
-                return (TransitionToScheduled::DoNothing, Some(next));
-            }
-            next.0 |= SCHEDULED;
-            if next.is_running() {
-                return (TransitionToScheduled::DoNothing, Some(next));
-            }
-            next.ref_inc();
-            (TransitionToScheduled::Submit, Some(next))
+    /// Unless the task is complete, the wake always writes the word, even when `SCHEDULED`
+    /// is already set and the write changes nothing: that write (a release) is what makes
+    /// the waker's earlier writes visible to the run that `SCHEDULED` promises, which starts
+    /// with an acquire of this word. A plain load instead would let that run miss them and
+    /// return `Pending` with no wake left to come: a lost wakeup.
+    pub(super) fn wake_by_ref(&self) -> Wake {
+        self.apply(|now| match now.lifecycle() {
+            Lifecycle::Complete => (Wake::Nothing, None),
+            _ if now.has(SCHEDULED) => (Wake::Nothing, Some(now)),
+            Lifecycle::Running => (Wake::Nothing, Some(now.with(SCHEDULED))),
+            Lifecycle::Idle => (Wake::Submit, Some(now.with(SCHEDULED).plus_ref())),
         })
     }
 
-    /// `abort()` and runtime shutdown. An idle task is claimed (RUNNING plus a poller
-    /// reference) so the caller cancels it at once; a running one is flagged for its poller.
-    pub(super) fn transition_to_cancelled(&self) -> TransitionToCancelled {
-        self.fetch_update_action(|mut next| {
-            if next.is_complete() || next.is_cancelled() {
-                return (TransitionToCancelled::DoNothing, None);
+    /// `abort()`: mark the task cancelled, and if nothing else will get to the future
+    /// soon, queue it, so that its own runtime's worker drops it (never the aborting
+    /// thread: it may hold a lock the future's drop takes, or be outside the runtime).
+    pub(super) fn request_abort(&self) -> Abort {
+        self.apply(|now| {
+            if now.has(CANCELLED) || now.lifecycle() == Lifecycle::Complete {
+                return (Abort::Nothing, None);
             }
-            next.0 |= CANCELLED;
-            if next.is_running() {
-                return (TransitionToCancelled::DoNothing, Some(next));
+            let cancelled = now.with(CANCELLED);
+            if now.lifecycle() == Lifecycle::Idle && !now.has(SCHEDULED) {
+                return (Abort::Submit, Some(cancelled.with(SCHEDULED).plus_ref()));
             }
-            next.0 |= RUNNING;
-            next.ref_inc();
-            (TransitionToCancelled::CancelNow, Some(next))
+            (Abort::Nothing, Some(cancelled))
         })
     }
 
-    /// The `JoinHandle` is dropped. It gives up its interest in the output and, if the task
-    /// is not complete, its waker (which it then owns and drops).
-    pub(super) fn transition_to_join_handle_dropped(&self) -> JoinHandleDropped {
-        self.fetch_update_action(|mut next| {
-            debug_assert!(next.is_join_interested());
-            next.0 &= !JOIN_INTEREST;
-            let drop_output = next.is_complete();
-            if !drop_output {
-                next.0 &= !JOIN_WAKER;
-            }
-            // Either we just cleared JOIN_WAKER, or the completer already did: the slot is
-            // ours. If the completer has not yet cleared it, it will drop the waker itself.
-            let drop_waker = !next.is_join_waker_set();
-            (
-                JoinHandleDropped {
-                    drop_output,
-                    drop_waker,
-                },
-                Some(next),
-            )
+    /// Runtime shutdown (or a spawn that found the runtime gone): take an idle future to
+    /// cancel it on this thread, whether or not an abort is already owed.
+    pub(super) fn claim_for_shutdown(&self) -> ShutdownClaim {
+        self.apply(|now| match now.lifecycle() {
+            Lifecycle::Idle => (
+                ShutdownClaim::Cancel,
+                Some(now.with(RUNNING | CANCELLED).plus_ref()),
+            ),
+            // Only the thread shutting down can be polling (it dropped the runtime from
+            // inside a task): that task is cancelled when its poll returns.
+            Lifecycle::Running => (ShutdownClaim::Nothing, Some(now.with(CANCELLED))),
+            Lifecycle::Complete => (ShutdownClaim::Nothing, None),
         })
     }
 
-    /// Publishes the join waker the handle just wrote. Fails if the task completed first,
-    /// in which case the handle still owns the slot and must read the output.
-    pub(super) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {
-        self.fetch_update_action(|mut next| {
-            debug_assert!(next.is_join_interested() && !next.is_join_waker_set());
-            if next.is_complete() {
-                return (Err(next), None);
+    /// The `JoinHandle` goes away. It gives up the output (dropping it if it is already
+    /// there) and, unless the completer is reading it, the join waker.
+    pub(super) fn drop_join_handle(&self) -> JoinHandleDropped {
+        self.apply(|now| {
+            debug_assert!(now.has(JOIN_INTEREST));
+            let complete = now.lifecycle() == Lifecycle::Complete;
+            let mut next = now.without(JOIN_INTEREST);
+            if !complete {
+                // Not complete: the completer has not looked at the slot, and now never will.
+                next = next.without(JOIN_WAKER);
             }
-            next.0 |= JOIN_WAKER;
-            (Ok(next), Some(next))
+            // The slot is ours if it is not (or no longer) published to the completer; if
+            // the completer still holds it, the completer drops the waker when done.
+            let dropped = JoinHandleDropped {
+                drop_output: complete,
+                drop_waker: !next.has(JOIN_WAKER),
+            };
+            (dropped, Some(next))
         })
     }
 
-    /// Takes the join waker slot back so the handle can replace the waker. Fails if the task
-    /// completed first (the completer may be reading the slot).
-    pub(super) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
-        self.fetch_update_action(|mut next| {
-            debug_assert!(next.is_join_interested() && next.is_join_waker_set());
-            if next.is_complete() {
-                return (Err(next), None);
+    /// Publishes the join waker the handle just stored. `Err` if the task completed first:
+    /// the completer never looks at the slot then, and the handle reads the output.
+    pub(super) fn publish_join_waker(&self) -> Result<(), Snapshot> {
+        self.apply(|now| {
+            debug_assert!(now.has(JOIN_INTEREST) && !now.has(JOIN_WAKER));
+            match now.lifecycle() {
+                Lifecycle::Complete => (Err(now), None),
+                _ => (Ok(()), Some(now.with(JOIN_WAKER))),
             }
-            next.0 &= !JOIN_WAKER;
-            (Ok(next), Some(next))
         })
     }
 
-    /// The completer is done with the join waker. Returns the state after the change; if
-    /// the handle is gone by now, the completer owns (and drops) the waker.
-    pub(super) fn unset_join_waker_after_complete(&self) -> Snapshot {
-        let prev = Snapshot(self.0.fetch_and(!JOIN_WAKER, AcqRel));
-        debug_assert!(prev.is_complete() && prev.is_join_waker_set());
-        Snapshot(prev.0 & !JOIN_WAKER)
+    /// Takes the published join waker back, to replace it. `Err` if the task completed
+    /// first: the completer may be reading the slot.
+    pub(super) fn withdraw_join_waker(&self) -> Result<(), Snapshot> {
+        self.apply(|now| {
+            debug_assert!(now.has(JOIN_INTEREST) && now.has(JOIN_WAKER));
+            match now.lifecycle() {
+                Lifecycle::Complete => (Err(now), None),
+                _ => (Ok(()), Some(now.without(JOIN_WAKER))),
+            }
+        })
     }
 
-    /// Like `Arc::clone`: the caller already holds a reference, so `Relaxed` suffices.
+    /// The completer is done with the join waker. Returns the word after it: if the handle
+    /// is gone by now, the waker is the completer's to drop.
+    pub(super) fn release_join_waker(&self) -> Snapshot {
+        let before = Snapshot(self.0.fetch_and(!JOIN_WAKER, AcqRel));
+        debug_assert!(before.has(COMPLETE) && before.has(JOIN_WAKER));
+        before.without(JOIN_WAKER)
+    }
+
+    /// A new handle (waker clone, `AbortHandle`) from one the caller already holds.
     pub(super) fn ref_inc(&self) {
-        let prev = self.0.fetch_add(REF_ONE, Relaxed);
-        // Abort rather than wrap, as `Arc` does: a wrapped count would free a live task.
-        if prev > isize::MAX as usize {
+        // Relaxed: the caller's own reference keeps the task alive (as `Arc::clone`).
+        let before = self.0.fetch_add(REF_ONE, Relaxed);
+        // A count that wrapped would free a live task: abort first, as `Arc` does.
+        if before > isize::MAX as usize {
             std::process::abort();
         }
     }
 
-    /// Releases one reference; true if it was the last, and the task must be freed.
-    pub(super) fn ref_dec(&self) -> bool {
-        self.transition_to_terminal(1)
-    }
-}
-
-impl Snapshot {
-    pub(super) fn is_idle(self) -> bool {
-        self.0 & LIFECYCLE_MASK == 0
-    }
-    pub(super) fn is_running(self) -> bool {
-        self.0 & RUNNING != 0
-    }
-    pub(super) fn is_complete(self) -> bool {
-        self.0 & COMPLETE != 0
-    }
-    pub(super) fn is_scheduled(self) -> bool {
-        self.0 & SCHEDULED != 0
-    }
-    pub(super) fn is_cancelled(self) -> bool {
-        self.0 & CANCELLED != 0
-    }
-    pub(super) fn is_join_interested(self) -> bool {
-        self.0 & JOIN_INTEREST != 0
-    }
-    pub(super) fn is_join_waker_set(self) -> bool {
-        self.0 & JOIN_WAKER != 0
-    }
-    pub(super) fn ref_count(self) -> usize {
-        (self.0 & REF_COUNT_MASK) >> REF_SHIFT
-    }
-    fn ref_inc(&mut self) {
-        self.0 += REF_ONE;
-    }
-    fn ref_dec(&mut self) {
-        debug_assert!(self.ref_count() > 0);
-        self.0 -= REF_ONE;
+    /// Releases `count` references at once; true if they were the last ones, and the
+    /// caller must free the task.
+    pub(super) fn release_refs(&self, count: usize) -> bool {
+        let before = Snapshot(self.0.fetch_sub(count * REF_ONE, AcqRel));
+        debug_assert!(
+            before.ref_count() >= count,
+            "task reference count underflow"
+        );
+        before.ref_count() == count
     }
 }
 
@@ -371,15 +414,22 @@ impl fmt::Debug for State {
 
 impl fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Snapshot")
-            .field("running", &self.is_running())
-            .field("complete", &self.is_complete())
-            .field("scheduled", &self.is_scheduled())
-            .field("cancelled", &self.is_cancelled())
-            .field("join_interest", &self.is_join_interested())
-            .field("join_waker", &self.is_join_waker_set())
-            .field("ref_count", &self.ref_count())
-            .finish()
+        const NAMES: [(usize, &str); 6] = [
+            (RUNNING, "RUNNING"),
+            (COMPLETE, "COMPLETE"),
+            (SCHEDULED, "SCHEDULED"),
+            (CANCELLED, "CANCELLED"),
+            (JOIN_INTEREST, "JOIN_INTEREST"),
+            (JOIN_WAKER, "JOIN_WAKER"),
+        ];
+        let mut flags = f.debug_set();
+        for (flag, name) in NAMES {
+            if self.has(flag) {
+                flags.entry(&format_args!("{name}"));
+            }
+        }
+        flags.entry(&format_args!("refs: {}", self.ref_count()));
+        flags.finish()
     }
 }
 
@@ -387,66 +437,93 @@ impl fmt::Debug for Snapshot {
 mod tests {
     use super::*;
 
+    fn polled_once() -> State {
+        let state = State::new();
+        assert!(matches!(state.start_poll(), StartPoll::Poll));
+        assert!(matches!(state.end_poll(), EndPoll::Idle));
+        state
+    }
+
     #[test]
     fn initial_state_has_three_references_and_is_scheduled() {
-        let state = State::new();
-        let s = state.load();
+        let s = State::new().load();
         assert_eq!(s.ref_count(), 3);
-        assert!(s.is_scheduled() && s.is_join_interested() && s.is_idle());
+        assert!(s.has(SCHEDULED) && s.has(JOIN_INTEREST));
+        assert_eq!(s.lifecycle(), Lifecycle::Idle);
     }
 
     #[test]
     fn wake_while_running_is_remembered_once() {
         let state = State::new();
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Success
-        ));
-        assert!(matches!(
-            state.transition_to_scheduled_by_ref(),
-            TransitionToScheduled::DoNothing
-        ));
-        // A second wake while the first is pending changes nothing.
-        assert!(matches!(
-            state.transition_to_scheduled_by_ref(),
-            TransitionToScheduled::DoNothing
-        ));
-        assert!(matches!(
-            state.transition_to_idle(),
-            TransitionToIdle::OkScheduled
-        ));
+        assert!(matches!(state.start_poll(), StartPoll::Poll));
+        assert!(matches!(state.wake_by_ref(), Wake::Nothing));
+        // A second wake while the first is owed changes nothing.
+        assert!(matches!(state.wake_by_ref(), Wake::Nothing));
+        assert!(matches!(state.end_poll(), EndPoll::Requeue));
         let s = state.load();
-        assert!(s.is_scheduled() && s.is_idle());
+        assert!(s.has(SCHEDULED));
+        assert_eq!(s.lifecycle(), Lifecycle::Idle);
         assert_eq!(s.ref_count(), 3);
     }
 
     #[test]
-    fn cancelling_an_idle_task_claims_it() {
-        let state = State::new();
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Success
-        ));
-        assert!(matches!(state.transition_to_idle(), TransitionToIdle::Ok));
-        assert!(matches!(
-            state.transition_to_cancelled(),
-            TransitionToCancelled::CancelNow
-        ));
+    fn abort_of_an_idle_task_queues_it_once() {
+        let state = polled_once();
+        assert!(matches!(state.request_abort(), Abort::Submit));
         let s = state.load();
-        assert!(s.is_running() && s.is_cancelled());
-        // A second request is a no-op.
-        assert!(matches!(
-            state.transition_to_cancelled(),
-            TransitionToCancelled::DoNothing
-        ));
+        assert!(s.has(SCHEDULED) && s.has(CANCELLED));
+        assert_eq!(s.lifecycle(), Lifecycle::Idle);
+        assert_eq!(s.ref_count(), 3, "Task, JoinHandle and the new Notified");
+        // A second abort, and a wake, add nothing to the queue.
+        assert!(matches!(state.request_abort(), Abort::Nothing));
+        assert!(matches!(state.wake_by_ref(), Wake::Nothing));
+        assert!(matches!(state.start_poll(), StartPoll::Cancel));
+    }
+
+    #[test]
+    fn abort_while_running_leaves_the_cancel_to_the_poller() {
+        let state = State::new();
+        assert!(matches!(state.start_poll(), StartPoll::Poll));
+        assert!(matches!(state.request_abort(), Abort::Nothing));
+        assert!(matches!(state.end_poll(), EndPoll::Cancel));
+        assert!(
+            state.load().has(RUNNING),
+            "the poller still owns the future"
+        );
+    }
+
+    #[test]
+    fn shutdown_claims_an_idle_task_even_with_an_abort_owed() {
+        let state = polled_once();
+        assert!(matches!(state.request_abort(), Abort::Submit));
+        assert!(matches!(state.claim_for_shutdown(), ShutdownClaim::Cancel));
+        let s = state.load();
+        assert!(s.has(RUNNING) && s.has(CANCELLED));
+        // The queued Notified finds the future taken.
+        let done = state.complete();
+        assert!(done.is_complete());
+        assert!(matches!(state.start_poll(), StartPoll::Skip));
+    }
+
+    #[test]
+    fn the_last_released_reference_frees() {
+        let state = State::new();
+        assert!(!state.release_refs(2));
+        assert!(state.release_refs(1));
+    }
+
+    #[test]
+    fn debug_names_the_flags() {
+        let text = format!("{:?}", State::new());
+        assert_eq!(text, "{SCHEDULED, JOIN_INTEREST, refs: 3}");
     }
 
     #[test]
     fn flag_bits_leave_room_for_the_reference_count() {
         assert_eq!(JOIN_WAKER << 1, REF_ONE);
         assert_eq!(
-            REF_COUNT_MASK & (RUNNING | COMPLETE | SCHEDULED | CANCELLED),
-            0
+            REF_ONE - 1,
+            RUNNING | COMPLETE | SCHEDULED | CANCELLED | JOIN_INTEREST | JOIN_WAKER
         );
     }
 }

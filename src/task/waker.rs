@@ -1,7 +1,7 @@
 //! The task's `Waker`: a pointer to the header whose clone takes a reference.
 
 use super::raw::{Header, RawTask};
-use super::state::TransitionToScheduled;
+use super::state::Wake;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
@@ -51,21 +51,21 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 unsafe fn wake_by_val(ptr: *const ()) {
     // SAFETY: this waker owns a reference, which the transition consumes or hands on.
     let task = unsafe { task(ptr) };
-    match task.state().transition_to_scheduled_by_val() {
-        TransitionToScheduled::Submit => task.schedule(),
+    match task.state().wake_by_val() {
+        Wake::Submit => task.schedule(),
         // SAFETY: the transition released the last reference.
-        TransitionToScheduled::Dealloc => unsafe { task.dealloc() },
-        TransitionToScheduled::DoNothing => {}
+        Wake::Free => unsafe { task.dealloc() },
+        Wake::Nothing => {}
     }
 }
 
 unsafe fn wake_by_ref(ptr: *const ()) {
     // SAFETY: the borrowed waker keeps the task alive; a submit takes its own reference.
     let task = unsafe { task(ptr) };
-    match task.state().transition_to_scheduled_by_ref() {
-        TransitionToScheduled::Submit => task.schedule(),
-        TransitionToScheduled::Dealloc => unreachable!("wake_by_ref releases no reference"),
-        TransitionToScheduled::DoNothing => {}
+    match task.state().wake_by_ref() {
+        Wake::Submit => task.schedule(),
+        Wake::Free => unreachable!("wake_by_ref releases no reference"),
+        Wake::Nothing => {}
     }
 }
 

@@ -31,9 +31,9 @@ use super::wheel::Wheel;
 use crate::executor::{BeforePark, Driver, Handle, Parker};
 use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use crate::sync::{Arc, Mutex};
+use crate::unwind::{self, UserCode};
 use crossbeam_utils::CachePadded;
 use std::any::Any;
-use std::mem;
 use std::task::Waker;
 use std::time::Instant;
 
@@ -124,9 +124,18 @@ impl Timer {
 
     /// True if the entry has fired; otherwise `waker` is the one it will wake.
     pub(crate) fn poll_fired(&self, entry: EntryRef, waker: &Waker) -> bool {
-        self.lock_open(entry.shard)
+        let polled = self
+            .lock_open(entry.shard)
             .wheel
-            .poll_fired(entry.key, waker)
+            .poll_fired(entry.key, waker);
+        match polled {
+            Ok(()) => true,
+            Err(replaced) => {
+                // Outside the lock: the old waker's drop may arm or cancel a timer here.
+                unwind::drop_quietly(UserCode::WakerDrop, replaced);
+                false
+            }
+        }
     }
 
     /// True if the entry has fired.
@@ -153,8 +162,8 @@ impl Timer {
             }
             shard.wheel.remove(entry.key)
         };
-        // Dropped outside the lock: a waker's drop can free a task.
-        drop(waker);
+        // Outside the lock: a waker's drop can free a task, or use this shard.
+        unwind::drop_quietly(UserCode::WakerDrop, waker);
     }
 
     fn lock_open(&self, shard: usize) -> crate::sync::MutexGuard<'_, Shard> {
@@ -203,8 +212,10 @@ impl Timer {
             }
         }
         let fired = !wakers.is_empty();
+        // Each on its own boundary: a waker that panics must not cost the others their
+        // wake, nor this worker its life or the driving token.
         for waker in wakers {
-            waker.wake();
+            unwind::call(UserCode::Wake, move || waker.wake());
         }
         (fired, next)
     }
@@ -251,14 +262,16 @@ impl Driver for Timer {
 
     fn shutdown(&self) {
         for shard in self.shards.iter() {
-            let wheel = {
+            let wakers = {
                 let mut shard = shard.lock();
                 shard.closed = true;
-                mem::replace(&mut shard.wheel, Wheel::new())
+                shard.wheel.drain_wakers()
             };
             // Outside the lock: dropping a waker may drop a task, whose timers lock the
             // shard to deregister (and find it closed).
-            drop(wheel);
+            for waker in wakers {
+                unwind::drop_quietly(UserCode::WakerDrop, waker);
+            }
         }
     }
 

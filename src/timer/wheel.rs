@@ -93,17 +93,18 @@ impl Wheel {
         false
     }
 
-    /// True once entry `key` has fired; otherwise makes `waker` the one it will wake.
-    pub(crate) fn poll_fired(&mut self, key: usize, waker: &Waker) -> bool {
+    /// `Ok` once entry `key` has fired; otherwise makes `waker` the one it will wake and
+    /// returns the waker it replaced, if any, for the caller to drop once it has let go of
+    /// the wheel (a waker's drop is user code).
+    pub(crate) fn poll_fired(&mut self, key: usize, waker: &Waker) -> Result<(), Option<Waker>> {
         let entry = &mut self.entries[key];
         if entry.filed.is_none() {
-            return true;
+            return Ok(());
         }
-        match &mut entry.waker {
-            Some(current) if current.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
+        match &entry.waker {
+            Some(current) if current.will_wake(waker) => Err(None),
+            _ => Err(entry.waker.replace(waker.clone())),
         }
-        false
     }
 
     /// True once entry `key` has fired.
@@ -119,6 +120,17 @@ impl Wheel {
             self.entries = Slab::with_capacity(RETAINED_CAPACITY);
         }
         entry.waker
+    }
+
+    /// Empties the wheel, handing over the wakers of the entries that had not fired.
+    pub(crate) fn drain_wakers(&mut self) -> Vec<Waker> {
+        let wakers = self
+            .entries
+            .drain()
+            .filter_map(|entry| entry.waker)
+            .collect();
+        *self = Wheel::new();
+        wakers
     }
 
     /// The tick at which the next entry is due, if any.
@@ -326,7 +338,7 @@ mod tests {
         assert!(wheel.is_fired(key));
         // Re-arming a fired entry, and re-arming into the past.
         assert!(!wheel.reset(key, 90));
-        assert!(!wheel.poll_fired(key, &waker(2, &log)));
+        assert!(wheel.poll_fired(key, &waker(2, &log)).is_err());
         assert_eq!(advance(&mut wheel, 90, &log), [2]);
         assert!(
             wheel.reset(key, 80),
