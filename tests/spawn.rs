@@ -297,6 +297,44 @@ fn enter_makes_the_runtime_current_until_the_guard_drops() {
     assert!(Handle::try_current().is_err());
 }
 
+/// The name of a worker of the current runtime.
+fn current_runtime_name() -> String {
+    let task = Handle::current().spawn(async { thread::current().name().unwrap().to_owned() });
+    futures::executor::block_on(task).unwrap()
+}
+
+#[test]
+fn enter_guards_dropped_out_of_order_restore_the_right_runtime() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "enter_guards_dropped_out_of_order_restore_the_right_runtime",
+    );
+    let first = Runtime::builder().thread_name("first").build().unwrap();
+    let second = Runtime::builder().thread_name("second").build().unwrap();
+    let first_guard = first.enter();
+    let second_guard = second.enter();
+    assert!(current_runtime_name().starts_with("second-"));
+    // Out of order: the innermost guard still lives, so its runtime stays current.
+    drop(first_guard);
+    assert!(current_runtime_name().starts_with("second-"));
+    drop(second_guard);
+    assert!(
+        Handle::try_current().is_err(),
+        "no guard is left, so no runtime may be current"
+    );
+    // And in order, nested three deep.
+    let a = first.enter();
+    let b = second.enter();
+    let c = first.enter();
+    assert!(current_runtime_name().starts_with("first-"));
+    drop(c);
+    assert!(current_runtime_name().starts_with("second-"));
+    drop(b);
+    assert!(current_runtime_name().starts_with("first-"));
+    drop(a);
+    assert!(Handle::try_current().is_err());
+}
+
 #[test]
 fn spawn_outside_a_runtime_panics_naming_the_fix() {
     let _watchdog = watchdog(LIMIT, "spawn_outside_a_runtime_panics_naming_the_fix");

@@ -3,16 +3,24 @@
 
 use super::handle::Handle;
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 
 thread_local! {
     static CONTEXT: Context = const {
-        Context { current: RefCell::new(None), driving: Cell::new(false) }
+        Context {
+            entered: RefCell::new(Vec::new()),
+            next_guard: Cell::new(0),
+            driving: Cell::new(false),
+        }
     };
 }
 
 struct Context {
-    /// Set by worker threads, blocking threads, `block_on` and `Runtime::enter`.
-    current: RefCell<Option<Handle>>,
+    /// The runtimes entered on this thread and not yet left, innermost last, each tagged
+    /// with the guard that entered it. Set by worker threads, blocking threads, `block_on`
+    /// and `Runtime::enter`.
+    entered: RefCell<Vec<(u64, Handle)>>,
+    next_guard: Cell<u64>,
     /// Set while this thread is a worker or inside `block_on`.
     driving: Cell<bool>,
 }
@@ -21,28 +29,46 @@ pub(crate) const NO_RUNTIME: &str = "there is no corun runtime on this thread: c
      from inside `corun::run`, `Runtime::block_on` or a task spawned on a runtime, or use \
      `Runtime::spawn`/`Handle::spawn` (or `Runtime::enter`) from outside one";
 
-/// Runs `f` with the current runtime's handle, if any.
+/// Runs `f` with the current runtime's handle, if any: the innermost one entered.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
-    CONTEXT.with(|ctx| f(ctx.current.borrow().as_ref()))
+    CONTEXT.with(|ctx| f(ctx.entered.borrow().last().map(|(_, handle)| handle)))
 }
 
-/// Restores the previous current handle when dropped.
+/// Leaves the runtime it entered when dropped, in whatever order guards are dropped: each
+/// guard removes its own entry, so the current runtime is always the innermost one whose
+/// guard is still alive.
 #[derive(Debug)]
 pub(crate) struct SetCurrentGuard {
-    prev: Option<Handle>,
+    id: u64,
+    /// Tied to the thread whose context it changed.
+    _not_send: PhantomData<*const ()>,
 }
 
 /// Makes `handle` the thread's current runtime until the guard drops.
 pub(crate) fn set_current(handle: &Handle) -> SetCurrentGuard {
-    let prev = CONTEXT.with(|ctx| ctx.current.replace(Some(handle.clone())));
-    SetCurrentGuard { prev }
+    let id = CONTEXT.with(|ctx| {
+        let id = ctx.next_guard.get();
+        ctx.next_guard.set(id + 1);
+        ctx.entered.borrow_mut().push((id, handle.clone()));
+        id
+    });
+    SetCurrentGuard {
+        id,
+        _not_send: PhantomData,
+    }
 }
 
 impl Drop for SetCurrentGuard {
     fn drop(&mut self) {
-        let prev = self.prev.take();
         // `try_with`: the guard may drop during thread teardown.
-        let _ = CONTEXT.try_with(|ctx| ctx.current.replace(prev));
+        let left = CONTEXT.try_with(|ctx| {
+            let mut entered = ctx.entered.borrow_mut();
+            // Almost always the last entry; a guard dropped out of order is further in.
+            let index = entered.iter().rposition(|(id, _)| *id == self.id)?;
+            Some(entered.remove(index).1)
+        });
+        // Dropped outside the borrow: it may be the last handle of a runtime.
+        drop(left);
     }
 }
 
