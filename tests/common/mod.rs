@@ -24,6 +24,21 @@ pub struct Watchdog {
 
 /// Starts a watchdog for the test `name`.
 pub fn watchdog(limit: Duration, name: &'static str) -> Watchdog {
+    watchdog_with(limit, name, String::new)
+}
+
+/// How long the watchdog waits for a diagnosis before aborting without it (the closure may
+/// block on a lock the hung test holds).
+const DIAGNOSIS_LIMIT: Duration = Duration::from_secs(5);
+
+/// A [`watchdog`] that, before aborting, prints what `diagnose` says about how far the test
+/// got (say, how many wakes were delivered): `watchdog_with(LIMIT, "wakes", move || ...)`.
+/// Let it read counters; it runs on a thread of its own and is given up on after a few
+/// seconds, so a lock held by the hung test cannot keep the process alive.
+pub fn watchdog_with<D>(limit: Duration, name: &'static str, diagnose: D) -> Watchdog
+where
+    D: FnOnce() -> String + Send + 'static,
+{
     let (done, rx) = mpsc::channel::<()>();
     let thread = thread::Builder::new()
         .name(format!("watchdog:{name}"))
@@ -35,6 +50,19 @@ pub fn watchdog(limit: Duration, name: &'static str) -> Watchdog {
                     std::io::stderr(),
                     "\nwatchdog: test `{name}` still running after {limit:?}; it hangs. Aborting."
                 );
+                let (tx, diagnosis) = mpsc::channel();
+                let _ = thread::Builder::new()
+                    .name(format!("watchdog-diagnosis:{name}"))
+                    .spawn(move || tx.send(diagnose()));
+                match diagnosis.recv_timeout(DIAGNOSIS_LIMIT) {
+                    Ok(text) if !text.is_empty() => {
+                        let _ = writeln!(std::io::stderr(), "watchdog: `{name}`: {text}");
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        let _ = writeln!(std::io::stderr(), "watchdog: `{name}`: no diagnosis");
+                    }
+                }
                 std::process::abort();
             }
         })
