@@ -86,84 +86,9 @@ pub(crate) fn wait_timeout<T>(
     condvar.wait(guard);
 }
 
-pub(crate) mod deque {
-    //! A `Mutex<VecDeque>` with crossbeam-deque's API: loom cannot see crossbeam's own
-    //! atomics, so the models check corun's protocol around a queue that it can see.
-    use loom::sync::{Arc, Mutex};
-    use std::collections::VecDeque;
-
-    pub(crate) enum Steal<T> {
-        Empty,
-        Success(T),
-        #[allow(dead_code)]
-        Retry,
-    }
-
-    #[derive(Debug)]
-    pub(crate) struct Worker<T>(Arc<Mutex<VecDeque<T>>>);
-
-    #[derive(Debug)]
-    pub(crate) struct Stealer<T>(Arc<Mutex<VecDeque<T>>>);
-
-    #[derive(Debug)]
-    pub(crate) struct Injector<T>(Mutex<VecDeque<T>>);
-
-    impl<T> Worker<T> {
-        pub(crate) fn new_fifo() -> Self {
-            Self(Arc::new(Mutex::new(VecDeque::new())))
-        }
-        pub(crate) fn stealer(&self) -> Stealer<T> {
-            Stealer(self.0.clone())
-        }
-        pub(crate) fn push(&self, value: T) {
-            self.0.lock().unwrap().push_back(value);
-        }
-        pub(crate) fn pop(&self) -> Option<T> {
-            self.0.lock().unwrap().pop_front()
-        }
-    }
-
-    fn steal_into<T>(from: &Mutex<VecDeque<T>>, dest: &Worker<T>) -> Steal<T> {
-        let mut from = from.lock().unwrap();
-        let Some(first) = from.pop_front() else {
-            return Steal::Empty;
-        };
-        let half = from.len() / 2;
-        let mut dest = dest.0.lock().unwrap();
-        dest.extend(from.drain(..half));
-        Steal::Success(first)
-    }
-
-    impl<T> Stealer<T> {
-        pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
-            steal_into(&self.0, dest)
-        }
-        pub(crate) fn is_empty(&self) -> bool {
-            self.0.lock().unwrap().is_empty()
-        }
-    }
-
-    impl<T> Injector<T> {
-        pub(crate) fn new() -> Self {
-            Self(Mutex::new(VecDeque::new()))
-        }
-        pub(crate) fn push(&self, value: T) {
-            self.0.lock().unwrap().push_back(value);
-        }
-        pub(crate) fn steal(&self) -> Steal<T> {
-            match self.0.lock().unwrap().pop_front() {
-                Some(value) => Steal::Success(value),
-                None => Steal::Empty,
-            }
-        }
-        pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
-            steal_into(&self.0, dest)
-        }
-        pub(crate) fn is_empty(&self) -> bool {
-            self.0.lock().unwrap().is_empty()
-        }
-    }
-}
+/// crossbeam-deque, rebuilt from loom's atomics with crossbeam's orderings (see the file).
+#[path = "loom_deque.rs"]
+pub(crate) mod deque;
 
 pub(crate) mod thread {
     pub(crate) use loom::thread::{current, yield_now, JoinHandle};
