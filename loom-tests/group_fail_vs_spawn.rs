@@ -1,7 +1,7 @@
 //! A child failing while another thread spawns into the same group: the new child is
 //! either refused (never starts) or cancelled — by the failure, which takes its abort
 //! handle, or by the spawner, which sees the group failed when it registers the handle.
-//! A child never keeps running in a failed group.
+//! A child never keeps running in a failed group, and none is started after the failure.
 
 use super::state::{Abort, Ending, GroupState};
 use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -34,6 +34,12 @@ fn child_failure_racing_with_a_spawn() {
             })
         };
         group.child_done(failing, Ending::Failed("boom"));
+        // Once the failure is recorded, the group starts nothing new: a spawn now is
+        // refused outright, not started and then aborted.
+        assert!(
+            group.reserve().is_none(),
+            "a child started after the failure"
+        );
         let spawned = spawner.join().unwrap();
 
         match spawned {
@@ -51,6 +57,7 @@ fn child_failure_racing_with_a_spawn() {
         }
         let outcome = group.finish();
         assert_eq!(outcome.errors, ["boom"]);
-        assert_eq!(outcome.cancelled, 1);
+        // The spawner's child (refused or aborted) and the refused one above.
+        assert_eq!(outcome.cancelled, 2);
     });
 }

@@ -1,33 +1,14 @@
 //! The searching/parked protocol: work pushed from outside while the only worker is
 //! deciding to park is always picked up (the worker never sleeps on a non-empty queue).
 
-use crate::executor::blocking::{BlockingConfig, BlockingPool};
-use crate::executor::shared::{Origin, Shared};
-use crate::sync::deque::Worker as LocalQueue;
-use crate::sync::Arc;
+use super::loom_support::test_runtime;
+use crate::executor::shared::Origin;
 use crate::task;
-use crate::timer::Timer;
-use std::time::Duration;
-
-fn one_worker_runtime() -> Arc<Shared> {
-    let queue = LocalQueue::new_fifo();
-    let blocking = BlockingPool::new(BlockingConfig {
-        max_threads: 1,
-        keep_alive: Duration::from_secs(1),
-        thread_name: "loom-blocking".to_owned(),
-        stack_size: None,
-    });
-    Arc::new(Shared::new(
-        vec![queue.stealer()],
-        blocking,
-        Box::new(Timer::new(1)),
-    ))
-}
 
 #[test]
 fn remote_spawn_racing_with_park_is_not_lost() {
     loom::model(|| {
-        let shared = one_worker_runtime();
+        let (shared, _queues) = test_runtime(1);
         let worker = {
             let shared = shared.clone();
             loom::thread::spawn(move || {

@@ -89,6 +89,11 @@ impl Gate {
         }
     }
 
+    /// Drops the waker the task registered, so the task holds no reference through it.
+    pub(super) fn drop_waker(&self) {
+        drop(self.waker.lock().take());
+    }
+
     /// Wakes the registered waker without opening the gate.
     pub(super) fn wake_registered(&self) {
         let waker = self.waker.lock().clone();

@@ -384,3 +384,27 @@ fn abort_while_holding_a_lock_the_drop_takes() {
         "dropped exactly once, after the abort"
     );
 }
+
+/// Dropping the `JoinHandle` of a finished task drops its output then and there, even
+/// while an `AbortHandle` keeps the task's allocation alive.
+#[test]
+fn dropping_the_handle_drops_a_finished_output_at_once() {
+    let _watchdog = watchdog(LIMIT, "dropping_the_handle_drops_a_finished_output_at_once");
+    let rt = runtime(1);
+    let drops = Drops::new();
+    let counter = drops.counter();
+    let handle = rt.spawn(async move { counter });
+    let abort = handle.abort_handle();
+    while !handle.is_finished() {
+        thread::yield_now();
+    }
+    assert_eq!(drops.dropped(), 0, "the output waits for its handle");
+    drop(handle);
+    assert_eq!(
+        drops.dropped(),
+        1,
+        "dropped with the handle, not with the last reference"
+    );
+    drop(abort);
+    drops.assert_all_dropped_once();
+}

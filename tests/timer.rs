@@ -51,6 +51,10 @@ fn many_random_deadlines_all_fire_and_none_early() {
 
 #[test]
 fn the_seed_runs_concurrently_and_the_short_task_finishes_first() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "the_seed_runs_concurrently_and_the_short_task_finishes_first",
+    );
     corun::run(async {
         let start = Instant::now();
         let finished = Arc::new(AtomicUsize::new(0));
@@ -68,6 +72,7 @@ fn the_seed_runs_concurrently_and_the_short_task_finishes_first() {
 
 #[test]
 fn reset_moves_the_deadline_earlier_and_later() {
+    let _watchdog = watchdog(LIMIT, "reset_moves_the_deadline_earlier_and_later");
     corun::run(async {
         let mut sleep = pin!(corun::sleep(Duration::from_secs(3_600)));
         assert!(poll_once(&mut sleep.as_mut()).is_pending(), "registers");
@@ -101,6 +106,7 @@ fn reset_moves_the_deadline_earlier_and_later() {
 
 #[test]
 fn deadline_is_exactly_the_instant_asked_for() {
+    let _watchdog = watchdog(LIMIT, "deadline_is_exactly_the_instant_asked_for");
     corun::run(async {
         let deadline = Instant::now() + Duration::from_micros(1_234_567);
         assert_eq!(corun::sleep_until(deadline).deadline(), deadline);
@@ -113,6 +119,7 @@ fn deadline_is_exactly_the_instant_asked_for() {
 
 #[test]
 fn timeout_ready_elapsed_and_dropped() {
+    let _watchdog = watchdog(LIMIT, "timeout_ready_elapsed_and_dropped");
     corun::run(async {
         // Ready: the inner future is polled first, even with a zero timeout.
         assert_eq!(corun::timeout(Duration::ZERO, async { 5 }).await, Ok(5));
@@ -142,6 +149,7 @@ fn timeout_ready_elapsed_and_dropped() {
 
 #[test]
 fn duration_max_does_not_overflow() {
+    let _watchdog = watchdog(LIMIT, "duration_max_does_not_overflow");
     corun::run(async {
         let mut sleep = corun::sleep(Duration::MAX);
         assert!(sleep.deadline() > Instant::now() + Duration::from_secs(86_400 * 365 * 29));
@@ -158,6 +166,10 @@ fn duration_max_does_not_overflow() {
 
 #[test]
 fn interval_first_tick_is_immediate_and_ticks_follow_the_schedule() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "interval_first_tick_is_immediate_and_ticks_follow_the_schedule",
+    );
     corun::run(async {
         let start = Instant::now();
         let mut ticks = corun::interval_at(start, ms(10));
@@ -178,6 +190,7 @@ async fn fall_behind(late: Duration) {
 
 #[test]
 fn interval_burst_fires_missed_ticks_back_to_back() {
+    let _watchdog = watchdog(LIMIT, "interval_burst_fires_missed_ticks_back_to_back");
     corun::run(async {
         let period = ms(20);
         let mut ticks = corun::interval(period);
@@ -192,6 +205,10 @@ fn interval_burst_fires_missed_ticks_back_to_back() {
 
 #[test]
 fn interval_delay_restarts_the_schedule_from_the_late_tick() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "interval_delay_restarts_the_schedule_from_the_late_tick",
+    );
     corun::run(async {
         let period = ms(20);
         let mut ticks = corun::interval(period);
@@ -216,6 +233,10 @@ fn interval_delay_restarts_the_schedule_from_the_late_tick() {
 
 #[test]
 fn interval_skip_jumps_to_the_next_multiple_of_the_period() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "interval_skip_jumps_to_the_next_multiple_of_the_period",
+    );
     corun::run(async {
         let period = ms(20);
         let mut ticks = corun::interval(period);
@@ -244,6 +265,7 @@ fn interval_with_a_zero_period_panics() {
 
 #[test]
 fn timers_outside_a_runtime_panic_with_the_fix() {
+    let _watchdog = watchdog(LIMIT, "timers_outside_a_runtime_panic_with_the_fix");
     let message = catch_unwind(|| corun::sleep(ms(1))).unwrap_err();
     let message = message
         .downcast_ref::<String>()
@@ -284,6 +306,10 @@ fn shutdown_drops_every_sleeping_task_once() {
 
 #[test]
 fn a_sleep_polled_after_its_runtime_is_gone_panics_clearly() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "a_sleep_polled_after_its_runtime_is_gone_panics_clearly",
+    );
     let rt = runtime(1);
     // The sleep is handed out unawaited on purpose: it outlives its runtime.
     #[allow(clippy::async_yields_async)]

@@ -26,6 +26,9 @@ mod worker;
 mod yield_now;
 
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/idle_fences.rs"]
+mod loom_idle_fences;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/idle_lost_wakeup.rs"]
 mod loom_idle_lost_wakeup;
 #[cfg(all(test, corun_loom))]
@@ -34,6 +37,12 @@ mod loom_inject_close;
 #[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/park_unpark.rs"]
 mod loom_park_unpark;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/shutdown.rs"]
+mod loom_shutdown;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/executor_support.rs"]
+mod loom_support;
 
 pub use builder::Builder;
 pub(crate) use driver::{BeforePark, Driver};

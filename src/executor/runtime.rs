@@ -193,9 +193,7 @@ impl Runtime {
         {
             // Futures dropped here may look for their runtime (to spawn, say).
             let _current = context::set_current(&self.handle);
-            shared.cancel_all_tasks();
-            // Only now: the cancelled tasks' timers deregistered as their futures dropped.
-            shared.driver.shutdown();
+            shared.finish_shutdown();
         }
         shared.blocking.shutdown(blocking_timeout);
     }

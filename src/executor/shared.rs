@@ -185,15 +185,17 @@ impl Shared {
         }
     }
 
-    /// With the workers gone: cancels every task (dropping its future on this thread) and
-    /// empties the injector for good.
-    pub(super) fn cancel_all_tasks(&self) {
+    /// With the workers gone: cancels every task (dropping its future on this thread),
+    /// empties the injector for good, then releases every timer still registered (the
+    /// cancelled tasks' own timers deregistered as their futures dropped).
+    pub(super) fn finish_shutdown(&self) {
         self.owned.close_and_cancel_all();
         self.inject.close();
         while let Some(task) = self.inject.pop() {
             drop(task);
         }
         debug_assert!(self.owned.is_empty());
+        self.driver.shutdown();
     }
 }
 

@@ -281,6 +281,14 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     /// Frees the allocation. The reference count is zero.
     pub(super) fn dealloc(self) {
+        // The freeing thread must have seen every other thread's last access to the cells
+        // (what the `AcqRel` release of the last reference is for). Under loom, touch them
+        // here, so that the model checker verifies it.
+        #[cfg(corun_loom)]
+        {
+            self.cell().stage.with_mut(|_| ());
+            self.header().join_waker.with_mut(|_| ());
+        }
         // SAFETY: the cell came from `Box::leak` in `RawTask::new` and no reference remains.
         let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
         // Only a task that was never run to its end still holds its future (a test's task

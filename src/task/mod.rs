@@ -21,14 +21,23 @@ mod state;
 mod waker;
 
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_abort.rs"]
+mod loom_abort;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/task_abort_complete_drop.rs"]
 mod loom_abort_complete_drop;
 #[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/task_join_waker.rs"]
 mod loom_join_waker;
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_owned_list.rs"]
+mod loom_owned_list;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/task_support.rs"]
 mod loom_support;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_wake_by_ref.rs"]
+mod loom_wake_by_ref;
 #[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/task_wake_while_running.rs"]
 mod loom_wake_while_running;
