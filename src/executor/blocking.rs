@@ -99,7 +99,7 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
     }
 }
 
-thread_local! {
+crate::sync::thread_local! {
     /// The pool this thread belongs to (its address), so that shutting a pool down from
     /// one of its own threads does not wait for itself.
     static POOL_OF_THIS_THREAD: Cell<usize> = const { Cell::new(0) };

@@ -5,7 +5,8 @@ use super::handle::Handle;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
-thread_local! {
+// Through the shim: under loom each loom thread needs its own context.
+crate::sync::thread_local! {
     static CONTEXT: Context = const {
         Context {
             entered: RefCell::new(Vec::new()),

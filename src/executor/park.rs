@@ -64,12 +64,11 @@ impl Parker {
         }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if !left.is_zero() {
-                wait_timeout(&self.condvar, &mut guard, left);
-            }
+            let timed_out = left.is_zero() || wait_timeout(&self.condvar, &mut guard, left);
             // Notified, or timed out: either way leave PARKED (consuming a token that an
-            // unpark racing with the timeout left; the caller re-checks its condition).
-            if self.state.swap(EMPTY, SeqCst) == NOTIFIED || left.is_zero() {
+            // unpark racing with the timeout left; the caller re-checks its condition). An
+            // unpark that comes after this leaves a token for the next park.
+            if self.state.swap(EMPTY, SeqCst) == NOTIFIED || timed_out {
                 return;
             }
             // A spurious or early wakeup: wait out the rest, unless unparked meanwhile.

@@ -13,9 +13,13 @@ pub(crate) use loom::cell::UnsafeCell;
 pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
 
 /// A loom guard in an `Option`, so that `Condvar::wait` can take it by `&mut` as
-/// parking_lot's does while loom's takes it by value.
+/// parking_lot's does while loom's takes it by value; and its mutex, so that a timed wait
+/// can let go of the lock and take it again.
 #[derive(Debug)]
-pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+pub(crate) struct MutexGuard<'a, T>(
+    Option<loom::sync::MutexGuard<'a, T>>,
+    &'a loom::sync::Mutex<T>,
+);
 
 impl<T> Mutex<T> {
     pub(crate) fn new(value: T) -> Self {
@@ -23,11 +27,12 @@ impl<T> Mutex<T> {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-        MutexGuard(Some(self.0.lock().expect("loom mutex poisoned")))
+        MutexGuard(Some(self.0.lock().expect("loom mutex poisoned")), &self.0)
     }
 
     pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.0.try_lock().ok().map(|guard| MutexGuard(Some(guard)))
+        let guard = self.0.try_lock().ok()?;
+        Some(MutexGuard(Some(guard), &self.0))
     }
 }
 
@@ -76,15 +81,41 @@ impl Condvar {
     }
 }
 
-/// loom does not model time: a timed wait is a wait, which callers must already treat as
-/// possibly spurious.
+/// loom does not model time, so a timed wait is modelled as the wait that ends by timing
+/// out: it lets go of the lock, lets every other thread run (loom explores what they do
+/// meanwhile, a notify included, which then finds no waiter), takes the lock again and
+/// reports a timeout. Callers see both outcomes of a real timed wait: the condition they
+/// wait for came true meanwhile, or it did not and the time ran out.
 pub(crate) fn wait_timeout<T>(
-    condvar: &Condvar,
+    _condvar: &Condvar,
     guard: &mut MutexGuard<'_, T>,
     _timeout: std::time::Duration,
-) {
-    condvar.wait(guard);
+) -> bool {
+    drop(
+        guard
+            .0
+            .take()
+            .expect("guard is present outside Condvar::wait"),
+    );
+    loom::thread::yield_now();
+    guard.0 = Some(guard.1.lock().expect("loom mutex poisoned"));
+    true
 }
+
+/// `loom::thread_local!`: loom runs a model's threads on one OS thread, so a std
+/// thread-local would be shared by all of them; loom's gives each loom thread its own.
+/// Accepts std's `const { .. }` initialiser too (loom's macro takes any expression but,
+/// an edition-2018 macro, cannot match an inline `const` block), as an ordinary one.
+macro_rules! loom_thread_local {
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block;) => {
+        loom::thread_local!($(#[$attr])* $vis static $name: $t = $init;);
+    };
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        loom::thread_local!($(#[$attr])* $vis static $name: $t = $init;);
+    };
+}
+pub(crate) use loom::thread::LocalKey;
+pub(crate) use loom_thread_local as thread_local;
 
 /// crossbeam-deque, rebuilt from loom's atomics with crossbeam's orderings (see the file).
 #[path = "loom_deque.rs"]

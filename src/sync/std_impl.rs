@@ -153,13 +153,14 @@ impl Condvar {
     }
 }
 
-/// Waits on `condvar` for at most `timeout` (or until notified, or spuriously).
+/// Waits on `condvar` for at most `timeout` (or until notified, or spuriously). Returns
+/// true if the wait timed out.
 pub(crate) fn wait_timeout<T>(
     condvar: &Condvar,
     guard: &mut MutexGuard<'_, T>,
     timeout: std::time::Duration,
-) {
-    condvar.0.wait_for(guard, timeout);
+) -> bool {
+    condvar.0.wait_for(guard, timeout).timed_out()
 }
 
 pub(crate) mod deque {
@@ -228,6 +229,10 @@ pub(crate) mod deque {
 pub(crate) mod thread {
     pub(crate) use std::thread::{current, yield_now, Builder, JoinHandle};
 }
+
+/// `std::thread_local!` (loom's under `corun_loom`: one value per loom thread).
+pub(crate) use std::thread::LocalKey;
+pub(crate) use std::thread_local;
 
 /// `std::cell::UnsafeCell` behind loom's closure-based API, so the same code checks under
 /// loom that no two threads touch a cell at once.
