@@ -108,14 +108,22 @@ impl Idle {
         prev.searching() == 1
     }
 
-    /// The worker is about to park. Returns true if it was the last searcher, in which case
-    /// it must re-check every queue before sleeping.
+    /// The worker is about to park. Returns true if it must re-check every queue before
+    /// sleeping, because a producer may have relied on it:
+    ///
+    /// - it was the last searcher: producers that saw it searching woke nobody;
+    /// - it was not searching (it was refused, the cap being reached): a searcher that
+    ///   found work and handed the search on before this decrement saw this worker still
+    ///   unparked, and so had nobody to wake (found by loom, `worker_remote_spawn`; tokio
+    ///   has the same window, tokio#6847).
+    ///
+    /// A searcher that was not the last needs no re-check: the last one will look.
     pub(crate) fn transition_worker_to_parked(&self, index: usize, is_searching: bool) -> bool {
         let mut sleepers = self.sleepers.lock();
         let dec = UNPARKED_ONE + if is_searching { SEARCHING_ONE } else { 0 };
         let prev = Counts(self.state.fetch_sub(dec, SeqCst));
         sleepers.push(index);
-        is_searching && prev.searching() == 1
+        !is_searching || prev.searching() == 1
     }
 
     /// A parked worker woke up on its own (its park timed out, or the driver woke it).
@@ -129,6 +137,14 @@ impl Idle {
         sleepers.swap_remove(position);
         self.state.fetch_add(UNPARKED_ONE, SeqCst);
         true
+    }
+
+    /// (searching, unparked) and the parked list, for models to check the books balance.
+    #[cfg(all(test, corun_loom))]
+    pub(crate) fn counts(&self) -> (usize, usize, Vec<usize>) {
+        let counts = self.load();
+        let parked = self.sleepers.lock().clone();
+        (counts.searching(), counts.unparked(), parked)
     }
 
     /// True while `index` is in the parked list: a worker woken without being removed from

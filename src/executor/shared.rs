@@ -145,10 +145,10 @@ impl Shared {
         driving: bool,
         timeout: Option<Duration>,
     ) -> bool {
-        let was_last_searcher = self.idle.transition_worker_to_parked(index, searching);
+        let must_recheck = self.idle.transition_worker_to_parked(index, searching);
         // Work may have arrived after the other workers stopped looking and before our
-        // decrement: the last searcher looks once more (see `idle.rs`).
-        if was_last_searcher && self.has_work() {
+        // decrement: look once more (see `Idle::transition_worker_to_parked`).
+        if must_recheck && self.has_work() {
             self.notify_parked();
         }
         let parker = &self.remotes[index].parker;
