@@ -26,6 +26,9 @@ mod worker;
 mod yield_now;
 
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/idle_driver_wakeup.rs"]
+mod loom_idle_driver_wakeup;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/idle_fences.rs"]
 mod loom_idle_fences;
 #[cfg(all(test, corun_loom))]
@@ -35,6 +38,9 @@ mod loom_idle_lost_wakeup;
 #[path = "../../loom-tests/inject_close.rs"]
 mod loom_inject_close;
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/park_timeout_unpark.rs"]
+mod loom_park_timeout_unpark;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/park_unpark.rs"]
 mod loom_park_unpark;
 #[cfg(all(test, corun_loom))]
@@ -43,6 +49,21 @@ mod loom_shutdown;
 #[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/executor_support.rs"]
 mod loom_support;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/worker_lifo_wake.rs"]
+mod loom_worker_lifo_wake;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/worker_local_spawn.rs"]
+mod loom_worker_local_spawn;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/worker_remote_spawn.rs"]
+mod loom_worker_remote_spawn;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/worker_shutdown.rs"]
+mod loom_worker_shutdown;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/worker_support.rs"]
+mod loom_worker_support;
 
 pub use builder::Builder;
 pub(crate) use driver::{BeforePark, Driver};

@@ -36,9 +36,16 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 2;
 /// `event_interval`.
 const MAINTENANCE_INTERVAL: u32 = 61;
 
+#[cfg(not(corun_loom))]
 const MAX_LIFO_POLLS: usize = 3;
+/// One LIFO poll before the cap under loom, so that a model reaches the cap with few tasks.
+#[cfg(corun_loom)]
+const MAX_LIFO_POLLS: usize = 1;
 
-scoped_tls::scoped_thread_local!(static CURRENT: WorkerContext);
+crate::sync::scoped_thread_local!(
+    /// The context of the worker whose loop runs on this thread.
+    static CURRENT: WorkerContext
+);
 
 /// What a worker shares with the code it runs: the queues that `schedule` pushes to.
 /// Owned by the worker thread, reached through the scoped thread-local `CURRENT`.
@@ -122,11 +129,10 @@ pub(super) fn schedule_local(
     }
 }
 
+/// Runs `f` with this thread's worker context if it is a worker of `shared`.
+#[inline]
 fn with_local<R>(shared: &Shared, f: impl FnOnce(&WorkerContext) -> R) -> Option<R> {
-    if !CURRENT.is_set() {
-        return None;
-    }
-    CURRENT.with(|cx| std::ptr::eq(&*cx.shared, shared).then(|| f(cx)))
+    CURRENT.with(|cx| cx.filter(|cx| std::ptr::eq(&*cx.shared, shared)).map(f))
 }
 
 impl Worker<'_> {

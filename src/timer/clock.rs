@@ -53,7 +53,7 @@ impl Clock {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(corun_loom)))]
 mod tests {
     use super::*;
 

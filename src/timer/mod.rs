@@ -15,6 +15,9 @@ mod timeout;
 mod wheel;
 
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/timer_driver_handoff.rs"]
+mod loom_timer_driver_handoff;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/timer_fire_cancel.rs"]
 mod loom_timer_fire_cancel;
 #[cfg(all(test, corun_loom))]

@@ -222,7 +222,7 @@ fn level_for(elapsed: u64, when: u64) -> usize {
     significant / LEVEL_BITS as usize
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(corun_loom)))]
 mod tests {
     use super::*;
     use crate::sync::Mutex;

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Breaks corun on purpose, one protocol at a time, and checks that a loom model or a
+test catches each break: the proof that the proofs bite.
+
+Each mutation names a file, a piece of code that must occur exactly once in it, what to
+replace it with, and the check expected to fail. The script applies one mutation, builds
+the check (a build failure is reported as such, never counted as caught), runs it under a
+time limit (a hang the watchdog turns into an abort counts as caught), and restores the
+file whatever happens. It prints a Markdown table: the mutation log in
+loom-tests/README.md is its output.
+
+    python3 loom-tests/mutations.py              # every mutation (~30 min on 2 cores)
+    python3 loom-tests/mutations.py lifo leak    # those whose name contains a word given
+
+Run it on a clean tree: it refuses to start if a mutated file has uncommitted changes.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOOM_ENV = {"RUSTFLAGS": "--cfg corun_loom", "LOOM_MAX_PREEMPTIONS": "3"}
+LOOM = ["cargo", "test", "--release", "--lib", "--target-dir", "target/loom"]
+TESTS = ["cargo", "test", "--release"]
+
+
+@dataclass
+class Check:
+    label: str
+    build: list
+    run: list
+    env: dict
+
+
+def loom(model):
+    return Check(f"loom `{model}`", LOOM + ["--no-run"], LOOM + [model], LOOM_ENV)
+
+
+def test(binary, name):
+    target = ["--test", binary]
+    return Check(
+        f"test `{binary}::{name}`",
+        TESTS + target + ["--no-run"],
+        TESTS + target + ["--", "--exact", name],
+        {},
+    )
+
+
+@dataclass
+class Mutation:
+    name: str
+    file: str
+    old: str
+    new: str
+    check: Check
+
+
+MUTATIONS = [
+    Mutation(
+        "by-ref wake of a SCHEDULED task skips the write",
+        "src/task/state.rs",
+        "_ if now.has(SCHEDULED) => (Wake::Nothing, Some(now)),",
+        "_ if now.has(SCHEDULED) => (Wake::Nothing, None),",
+        loom("loom_wake_by_ref"),
+    ),
+    Mutation(
+        "wake during the poll forgotten",
+        "src/task/state.rs",
+        "Lifecycle::Running => (Wake::Nothing, Some(now.with(SCHEDULED))),",
+        "Lifecycle::Running => (Wake::Nothing, Some(now)),",
+        loom("loom_wake_while_running"),
+    ),
+    Mutation(
+        "lost re-queue in end_poll",
+        "src/task/state.rs",
+        "            if released.has(SCHEDULED) {\n                return (EndPoll::Requeue",
+        "            if false {\n                return (EndPoll::Requeue",
+        loom("loom_wake_while_running"),
+    ),
+    Mutation(
+        "reference release weakened to Release",
+        "src/task/state.rs",
+        "self.0.fetch_sub(count * REF_ONE, AcqRel)",
+        "self.0.fetch_sub(count * REF_ONE, Release)",
+        loom("loom_abort_complete_drop"),
+    ),
+    Mutation(
+        "reference release weakened to Relaxed",
+        "src/task/state.rs",
+        "self.0.fetch_sub(count * REF_ONE, AcqRel)",
+        "self.0.fetch_sub(count * REF_ONE, Relaxed)",
+        loom("loom_abort_complete_drop"),
+    ),
+    Mutation(
+        "JoinHandle drop skips dropping a finished output",
+        "src/task/harness.rs",
+        "if dropped.drop_output {",
+        "if false && dropped.drop_output {",
+        test("join_handle", "dropping_the_handle_drops_a_finished_output_at_once"),
+    ),
+    Mutation(
+        "producer's SeqCst fence removed (worker_to_notify)",
+        "src/executor/idle.rs",
+        "        crate::sync::atomic::fence(SeqCst);\n",
+        "",
+        loom("loom_idle_fences"),
+    ),
+    Mutation(
+        "parking worker's SeqCst fence removed (has_work)",
+        "src/executor/shared.rs",
+        "        fence(SeqCst);\n        !self.inject.is_empty()",
+        "        !self.inject.is_empty()",
+        loom("loom_idle_lost_wakeup"),
+    ),
+    Mutation(
+        "last searcher's re-check before parking skipped",
+        "src/executor/shared.rs",
+        "if was_last_searcher && self.has_work() {",
+        "if false && was_last_searcher && self.has_work() {",
+        loom("loom_idle_lost_wakeup"),
+    ),
+    Mutation(
+        "unpark notifies without the lock hand-off",
+        "src/executor/park.rs",
+        "        drop(self.lock.lock());\n        self.condvar.notify_one();",
+        "        self.condvar.notify_one();",
+        loom("loom_park_unpark"),
+    ),
+    Mutation(
+        "injector push ignores CLOSED",
+        "src/executor/inject.rs",
+        "if prev & CLOSED != 0 {",
+        "if false && prev & CLOSED != 0 {",
+        loom("loom_inject_close"),
+    ),
+    Mutation(
+        "arming an earlier timer does not check the driver's deadline",
+        "src/timer/driver.rs",
+        "if when < self.driver_deadline.load(SeqCst) {",
+        "if false && when < self.driver_deadline.load(SeqCst) {",
+        loom("loom_timer_park_deadline"),
+    ),
+    Mutation(
+        "group accepts a spawn after it failed",
+        "src/group/state.rs",
+        "        if synced.phase != Phase::Open {\n            synced.cancelled += 1;",
+        "        if false {\n            synced.cancelled += 1;",
+        loom("loom_group_fail_vs_spawn"),
+    ),
+    Mutation(
+        "shutdown forgets to cancel the listed tasks",
+        "src/task/list.rs",
+        "            for (_, task) in tasks {\n                task.shutdown();\n            }",
+        "            drop(tasks);",
+        loom("loom_shutdown"),
+    ),
+    Mutation(
+        "shutdown forgets to cancel the listed tasks (integration)",
+        "src/task/list.rs",
+        "            for (_, task) in tasks {\n                task.shutdown();\n            }",
+        "            drop(tasks);",
+        test("shutdown", "drop_drops_every_pending_task_once"),
+    ),
+    Mutation(
+        "LIFO slot uncapped",
+        "src/executor/worker.rs",
+        "for _ in 0..MAX_LIFO_POLLS {",
+        "for _ in 0.. {",
+        test("yield_fairness", "ping_pong_pair_does_not_starve_a_third_task"),
+    ),
+    Mutation(
+        "a worker leaves its queue full when it exits (the shutdown leak)",
+        "src/executor/worker.rs",
+        "    while let Some(task) = cx.queue.pop() {\n        drop(task);\n    }\n",
+        "",
+        test("leak", "dropped_runtimes_give_every_byte_back"),
+    ),
+    Mutation(
+        "a panicking timer waker is not caught",
+        "src/timer/driver.rs",
+        "unwind::call(UserCode::Wake, move || waker.wake());",
+        "waker.wake();",
+        test("callback_panics", "a_panicking_timer_waker_on_one_worker"),
+    ),
+    Mutation(
+        "an EnterGuard restores by position, not by identity",
+        "src/executor/context.rs",
+        "let index = entered.iter().rposition(|(id, _)| *id == self.id)?;",
+        "let index = entered.len().checked_sub(1)?;",
+        test("spawn", "enter_guards_dropped_out_of_order_restore_the_right_runtime"),
+    ),
+]
+
+
+def run(cmd, env, limit):
+    """Exit status of `cmd` (124 if it ran past `limit` seconds) and its output's tail."""
+    try:
+        done = subprocess.run(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=limit,
+        )
+        return done.returncode, done.stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired as expired:
+        return 124, (expired.stdout or b"").decode(errors="replace")
+
+
+def failure_line(output):
+    """The line that best says why a check failed."""
+    for marker in ("panicked at", "deadlock", "watchdog:", "assertion", "FAILED"):
+        for line in output.splitlines():
+            if marker in line:
+                return line.strip()[:160]
+    return "(no message)"
+
+
+def apply_one(mutation):
+    path = os.path.join(ROOT, mutation.file)
+    with open(path) as f:
+        original = f.read()
+    if original.count(mutation.old) != 1:
+        return "stale", f"the code to mutate occurs {original.count(mutation.old)} times"
+    try:
+        with open(path, "w") as f:
+            f.write(original.replace(mutation.old, mutation.new))
+        status, output = run(mutation.check.build, mutation.check.env, 900)
+        if status != 0:
+            return "build failed", failure_line(output)
+        status, output = run(mutation.check.run, mutation.check.env, 300)
+        if status == 0:
+            return "MISSED", "the check passed with the mutation in place"
+        if status == 124:
+            return "caught", "hung (stopped at the time limit)"
+        return "caught", failure_line(output)
+    finally:
+        with open(path, "w") as f:
+            f.write(original)
+
+
+def main():
+    words = sys.argv[1:]
+    chosen = [m for m in MUTATIONS if not words or any(w in m.name for w in words)]
+    files = sorted({m.file for m in chosen})
+    dirty = subprocess.run(["git", "status", "--porcelain", "--"] + files, cwd=ROOT,
+                           stdout=subprocess.PIPE).stdout.decode().strip()
+    if dirty:
+        sys.exit(f"uncommitted changes in files this would mutate:\n{dirty}")
+    print("| mutation | file | caught by | result |")
+    print("|---|---|---|---|")
+    missed = 0
+    for mutation in chosen:
+        started = time.time()
+        verdict, detail = apply_one(mutation)
+        missed += verdict != "caught"
+        detail = detail.replace("|", "\\|")
+        print(f"| {mutation.name} | `{mutation.file}` | {mutation.check.label} | "
+              f"{verdict}: {detail} ({time.time() - started:.0f} s) |", flush=True)
+    sys.exit(1 if missed else 0)
+
+
+if __name__ == "__main__":
+    main()
