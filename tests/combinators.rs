@@ -245,9 +245,18 @@ fn as_completed_yields_in_completion_order() {
     let _watchdog = watchdog(LIMIT, "as_completed");
     let drops = Drops::new();
     corun::run(async {
-        let children = vec![after(150, 150), after(1, 1), after(60, 60)];
-        let order: Vec<_> = corun::as_completed(children).collect().await;
-        assert_eq!(order, [1, 60, 150]);
+        // Children finish in the order the test releases them: 1, 2, 0.
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..3).map(|_| oneshot::channel()).unzip();
+        let children = receivers
+            .into_iter()
+            .map(|rx| async move { rx.await.unwrap() });
+        let mut stream = corun::as_completed(children);
+        let mut senders: Vec<_> = senders.into_iter().map(Some).collect();
+        for index in [1, 2, 0] {
+            senders[index].take().unwrap().send(index * 10).unwrap();
+            assert_eq!(stream.next().await, Some(index * 10));
+        }
+        assert_eq!(stream.next().await, None);
 
         let mut stream = corun::as_completed(vec![after(1, 1), forever(&drops), forever(&drops)]);
         assert_eq!(stream.next().await, Some(1));
@@ -286,10 +295,13 @@ fn dropping_any_combinator_cancels_its_children() {
             started_tx.take().unwrap().send(()).unwrap();
             pending::<()>().await
         };
-        let gathered = corun::gather([child]);
-        let timed = corun::timeout(ms(20), gathered).await;
-        assert!(timed.is_err());
-        started_rx.await.unwrap();
+        // Drive the gather until its child runs, then drop it mid-await.
+        let mut gathered = Box::pin(corun::gather([child]));
+        match futures::future::select(gathered.as_mut(), started_rx).await {
+            futures::future::Either::Right((started, _)) => started.unwrap(),
+            futures::future::Either::Left(_) => unreachable!("the child never finishes"),
+        }
+        drop(gathered);
     });
     drops.wait_dropped(drops.created());
     drops.assert_all_dropped_once();

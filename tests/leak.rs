@@ -113,10 +113,12 @@ fn dropped_runtimes_give_every_byte_back() {
         fill_and_drop();
     }
     let grown = LIVE_BYTES.load(SeqCst) - before;
-    // One leaked runtime with its queued tasks is tens of kilobytes; allow a little noise
-    // from the test harness's own thread.
+    // One leaked runtime with its queued tasks is about 30 KB, so twenty leaked runtimes
+    // are over half a megabyte. What may still be live without any leak: crossbeam-epoch
+    // frees the buffers a deque outgrew only at a later collection, on whichever thread
+    // next collects (a few kilobytes, never growing with the number of rounds).
     assert!(
-        grown < 4096,
+        grown < 64 * 1024,
         "{grown} bytes still live after dropping {ROUNDS} runtimes ({} per runtime)",
         grown / ROUNDS as isize
     );
