@@ -116,11 +116,41 @@ MUTATIONS = [
         loom("loom_idle_lost_wakeup"),
     ),
     Mutation(
-        "last searcher's re-check before parking skipped",
+        "the re-check before parking skipped",
         "src/executor/shared.rs",
-        "if was_last_searcher && self.has_work() {",
-        "if false && was_last_searcher && self.has_work() {",
+        "if must_recheck && self.has_work() {",
+        "if false && must_recheck && self.has_work() {",
         loom("loom_idle_lost_wakeup"),
+    ),
+    Mutation(
+        "a worker that parks without searching skips the re-check (the bug loom found)",
+        "src/executor/idle.rs",
+        "!is_searching || prev.searching() == 1",
+        "is_searching && prev.searching() == 1",
+        loom("loom_worker_remote_spawn"),
+    ),
+    Mutation(
+        "the last searcher to find work does not hand the search on",
+        "src/executor/worker.rs",
+        "            if self.shared().idle.transition_worker_from_searching() {\n"
+        "                self.shared().notify_parked();\n            }",
+        "            let _ = self.shared().idle.transition_worker_from_searching();",
+        loom("loom_worker_remote_spawn"),
+    ),
+    Mutation(
+        "a spawn into the local queue notifies no one",
+        "src/executor/worker.rs",
+        "        cx.queue.push(displaced);\n        shared.notify_parked();",
+        "        cx.queue.push(displaced);",
+        loom("loom_worker_local_spawn"),
+    ),
+    Mutation(
+        "the LIFO cap leaves the slot's task in the slot",
+        "src/executor/worker.rs",
+        "        if let Some(task) = self.cx.lifo.take() {\n            self.cx.queue.push(task);\n"
+        "            self.shared().notify_parked();\n        }\n",
+        "",
+        loom("loom_worker_lifo_wake"),
     ),
     Mutation(
         "unpark notifies without the lock hand-off",
