@@ -67,11 +67,18 @@ MUTATIONS = [
         loom("loom_wake_by_ref"),
     ),
     Mutation(
-        "wake during the poll forgotten",
+        "wake (by value) during the poll forgotten",
+        "src/task/state.rs",
+        "                    let next = now.with(SCHEDULED).minus_ref();",
+        "                    let next = now.minus_ref();",
+        loom("loom_wake_while_running"),
+    ),
+    Mutation(
+        "wake (by reference) during the poll forgotten",
         "src/task/state.rs",
         "Lifecycle::Running => (Wake::Nothing, Some(now.with(SCHEDULED))),",
         "Lifecycle::Running => (Wake::Nothing, Some(now)),",
-        loom("loom_wake_while_running"),
+        loom("loom_wake_by_ref"),
     ),
     Mutation(
         "lost re-queue in end_poll",
@@ -242,11 +249,16 @@ def run(cmd, env, limit):
 
 
 def failure_line(output):
-    """The line that best says why a check failed."""
-    for marker in ("panicked at", "deadlock", "watchdog:", "assertion", "FAILED"):
-        for line in output.splitlines():
+    """What best says why a check failed: the panic's message (the line after "panicked
+    at"), a watchdog's verdict, or the first failure marker."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if "panicked at" in line and index + 1 < len(lines):
+            return lines[index + 1].strip()[:140]
+    for marker in ("watchdog:", "deadlock", "assertion", "FAILED"):
+        for line in lines:
             if marker in line:
-                return line.strip()[:160]
+                return line.strip()[:140]
     return "(no message)"
 
 
