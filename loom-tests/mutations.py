@@ -255,7 +255,7 @@ def failure_line(output):
     for index, line in enumerate(lines):
         if "panicked at" in line and index + 1 < len(lines):
             return lines[index + 1].strip()[:140]
-    for marker in ("watchdog:", "deadlock", "assertion", "FAILED"):
+    for marker in ("watchdog:", "corun:", "deadlock", "assertion", "signal:", "FAILED"):
         for line in lines:
             if marker in line:
                 return line.strip()[:140]
