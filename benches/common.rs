@@ -48,6 +48,13 @@ pub trait Executor: Clone + Send + Sync + 'static {
     where
         F: Future<Output = ()> + Send + 'static;
 
+    /// Spawns `future` and returns the runtime's own join handle for it, as a future of
+    /// its output (panicking if the task panicked).
+    fn spawn_joined<F>(&self, future: F) -> impl Future<Output = F::Output> + Send + 'static
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
     /// Runs `future` to completion on the calling thread.
     fn block_on<F: Future>(&self, future: F) -> F::Output;
 
@@ -91,6 +98,16 @@ impl Executor for Corun {
     {
         // Dropping the JoinHandle detaches the task.
         drop(self.0.spawn(future));
+    }
+
+    fn spawn_joined<F>(&self, future: F) -> impl Future<Output = F::Output> + Send + 'static
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0
+            .spawn(future)
+            .map(|joined| joined.expect("the task panicked"))
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -139,6 +156,16 @@ impl Executor for Tokio {
         drop(self.0.spawn(future));
     }
 
+    fn spawn_joined<F>(&self, future: F) -> impl Future<Output = F::Output> + Send + 'static
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0
+            .spawn(future)
+            .map(|joined| joined.expect("the task panicked"))
+    }
+
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.0.block_on(future)
     }
@@ -178,6 +205,14 @@ impl Executor for AsyncExecutor {
         F: Future<Output = ()> + Send + 'static,
     {
         self.0.spawn(future).detach();
+    }
+
+    fn spawn_joined<F>(&self, future: F) -> impl Future<Output = F::Output> + Send + 'static
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.spawn(future)
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

@@ -17,7 +17,7 @@
 //!   lock, so the last child's wakeup cannot fall between the check and the registration.
 
 use crate::sync::Mutex;
-use crate::unwind::{self, UserCode};
+use crate::unwind;
 use slab::Slab;
 use std::any::Any;
 use std::mem;
@@ -239,7 +239,7 @@ impl<E, H: Abort> GroupState<E, H> {
         }
         let replaced = register_waker(&mut synced.waker, cx.waker());
         drop(synced);
-        unwind::drop_quietly(UserCode::WakerDrop, replaced);
+        crate::task::drop_any_waker(replaced);
         true
     }
 
@@ -251,7 +251,7 @@ impl<E, H: Abort> GroupState<E, H> {
         }
         let replaced = register_waker(&mut synced.waker, cx.waker());
         drop(synced);
-        unwind::drop_quietly(UserCode::WakerDrop, replaced);
+        crate::task::drop_any_waker(replaced);
         Poll::Pending
     }
 
@@ -303,6 +303,6 @@ fn register_waker(slot: &mut Option<Waker>, waker: &Waker) -> Option<Waker> {
 /// Wakes the group's future, after the lock is released.
 fn wake(waker: Option<Waker>) {
     if let Some(waker) = waker {
-        unwind::call(UserCode::Wake, move || waker.wake());
+        crate::task::wake_any(waker);
     }
 }

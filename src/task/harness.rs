@@ -138,13 +138,21 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             .with_mut(|slot| mem::replace(unsafe { &mut *slot }, Stage::Consumed))
     }
 
+    /// Drops the stored output, if the handle has not taken it. The caller owns the stage.
+    fn drop_output(&self) {
+        match self.take_stage() {
+            Stage::Consumed => {}
+            output => unwind::drop_quietly(UserCode::OutputDrop, output),
+        }
+    }
+
     /// Publishes the output, wakes the `JoinHandle`, leaves the owner list and releases the
     /// poller's reference. The caller holds `RUNNING` and has stored the output.
     fn complete(self) {
         let after = self.state().complete();
         if !after.is_join_interested() {
             // Nobody will read the output: it is ours to drop.
-            unwind::drop_quietly(UserCode::OutputDrop, self.take_stage());
+            self.drop_output();
         } else if after.is_join_waker_set() {
             self.wake_join_handle();
         }
@@ -162,7 +170,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             // SAFETY: `JOIN_WAKER` is set at completion, so the completer may read the slot.
             let waker = unsafe { &*waker }.as_ref();
             let waker = waker.expect("JOIN_WAKER is set only once a waker is stored");
-            unwind::call(UserCode::Wake, || waker.wake_by_ref());
+            super::wake_any_by_ref(waker);
         });
         if !self.state().release_join_waker().is_join_interested() {
             // SAFETY: the handle went away before we released `JOIN_WAKER`, so it left the
@@ -171,7 +179,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 .header()
                 .join_waker
                 .with_mut(|slot| unsafe { (*slot).take() });
-            unwind::drop_quietly(UserCode::WakerDrop, waker);
+            super::drop_any_waker(waker);
         }
     }
 
@@ -244,7 +252,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             .header()
             .join_waker
             .with_mut(|slot| unsafe { (*slot).replace(waker) });
-        unwind::drop_quietly(UserCode::WakerDrop, old);
+        super::drop_any_waker(old);
         match self.state().publish_join_waker() {
             Ok(()) => false,
             Err(snapshot) => {
@@ -255,7 +263,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                     .header()
                     .join_waker
                     .with_mut(|slot| unsafe { (*slot).take() });
-                unwind::drop_quietly(UserCode::WakerDrop, unpublished);
+                super::drop_any_waker(unpublished);
                 true
             }
         }
@@ -266,7 +274,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let dropped = self.state().drop_join_handle();
         if dropped.drop_output {
             // Complete, and the handle had interest: the output is the handle's alone.
-            unwind::drop_quietly(UserCode::OutputDrop, self.take_stage());
+            self.drop_output();
         }
         if dropped.drop_waker {
             // SAFETY: the transition gave the slot to the handle (see `state.rs`).
@@ -274,7 +282,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 .header()
                 .join_waker
                 .with_mut(|slot| unsafe { (*slot).take() });
-            unwind::drop_quietly(UserCode::WakerDrop, waker);
+            super::drop_any_waker(waker);
         }
         self.raw().drop_reference();
     }
@@ -289,10 +297,19 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             self.cell().stage.with_mut(|_| ());
             self.header().join_waker.with_mut(|_| ());
         }
-        // SAFETY: the cell came from `Box::leak` in `RawTask::new` and no reference remains.
-        let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
         // Only a task that was never run to its end still holds its future (a test's task
-        // with no owner list); dropping it is user code like any other drop.
-        unwind::drop_quietly(UserCode::FutureDrop, cell);
+        // with no owner list) or a join waker: user code, dropped behind the boundary.
+        match self.take_stage() {
+            Stage::Consumed => {}
+            stage => unwind::drop_quietly(UserCode::FutureDrop, stage),
+        }
+        // SAFETY: no reference remains, so nothing else reaches the slot.
+        let waker = self
+            .header()
+            .join_waker
+            .with_mut(|slot| unsafe { (*slot).take() });
+        super::drop_any_waker(waker);
+        // SAFETY: the cell came from `Box::leak` in `RawTask::new` and no reference remains.
+        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
     }
 }

@@ -46,6 +46,7 @@ pub use abort::AbortHandle;
 pub use error::JoinError;
 pub use join::JoinHandle;
 pub(crate) use list::OwnedTasks;
+pub(crate) use waker::{drop_any_waker, wake_any, wake_any_by_ref};
 
 use raw::{Header, RawTask};
 use std::future::Future;

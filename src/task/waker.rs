@@ -2,10 +2,11 @@
 
 use super::raw::{Header, RawTask};
 use super::state::Wake;
+use crate::unwind::{self, UserCode};
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake_by_val, wake_by_ref, drop_waker);
@@ -72,4 +73,40 @@ unsafe fn wake_by_ref(ptr: *const ()) {
 unsafe fn drop_waker(ptr: *const ()) {
     // SAFETY: this waker owns the reference it releases.
     unsafe { task(ptr) }.drop_reference();
+}
+
+/// True for the waker of a corun task: its wake and drop run no user code (they queue the
+/// task or release a reference), so they need no unwind boundary.
+#[inline]
+fn is_task_waker(waker: &Waker) -> bool {
+    ptr::eq(waker.vtable(), &VTABLE)
+}
+
+/// Wakes a waker corun did not make, or did: a foreign one behind the unwind boundary.
+#[inline]
+pub(crate) fn wake_any(waker: Waker) {
+    if is_task_waker(&waker) {
+        waker.wake();
+    } else {
+        unwind::call(UserCode::Wake, move || waker.wake());
+    }
+}
+
+/// `wake_any` by reference.
+#[inline]
+pub(crate) fn wake_any_by_ref(waker: &Waker) {
+    if is_task_waker(waker) {
+        waker.wake_by_ref();
+    } else {
+        unwind::call(UserCode::Wake, || waker.wake_by_ref());
+    }
+}
+
+/// Drops a waker there may be: a foreign one behind the unwind boundary.
+#[inline]
+pub(crate) fn drop_any_waker(waker: Option<Waker>) {
+    match waker {
+        Some(waker) if !is_task_waker(&waker) => unwind::drop_quietly(UserCode::WakerDrop, waker),
+        waker => drop(waker),
+    }
 }

@@ -31,7 +31,6 @@ use super::wheel::Wheel;
 use crate::executor::{BeforePark, Driver, Handle, Parker};
 use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use crate::sync::{Arc, Mutex};
-use crate::unwind::{self, UserCode};
 use crossbeam_utils::CachePadded;
 use std::any::Any;
 use std::task::Waker;
@@ -132,7 +131,7 @@ impl Timer {
             Ok(()) => true,
             Err(replaced) => {
                 // Outside the lock: the old waker's drop may arm or cancel a timer here.
-                unwind::drop_quietly(UserCode::WakerDrop, replaced);
+                crate::task::drop_any_waker(replaced);
                 false
             }
         }
@@ -163,7 +162,7 @@ impl Timer {
             shard.wheel.remove(entry.key)
         };
         // Outside the lock: a waker's drop can free a task, or use this shard.
-        unwind::drop_quietly(UserCode::WakerDrop, waker);
+        crate::task::drop_any_waker(waker);
     }
 
     fn lock_open(&self, shard: usize) -> crate::sync::MutexGuard<'_, Shard> {
@@ -215,7 +214,7 @@ impl Timer {
         // Each on its own boundary: a waker that panics must not cost the others their
         // wake, nor this worker its life or the driving token.
         for waker in wakers {
-            unwind::call(UserCode::Wake, move || waker.wake());
+            crate::task::wake_any(waker);
         }
         (fired, next)
     }
@@ -270,7 +269,7 @@ impl Driver for Timer {
             // Outside the lock: dropping a waker may drop a task, whose timers lock the
             // shard to deregister (and find it closed).
             for waker in wakers {
-                unwind::drop_quietly(UserCode::WakerDrop, waker);
+                crate::task::drop_any_waker(Some(waker));
             }
         }
     }

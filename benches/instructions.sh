@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Instructions per operation on a one-worker runtime, counted by callgrind, for corun,
+# tokio and async-executor: the stable numbers behind BENCHMARKS.md's instruction table.
+#
+# Each (runtime, workload) runs twice, with N1 and N2 operations (benches/instructions.rs);
+# (instructions(N2) - instructions(N1)) / (N2 - N1) is the cost of one operation, start-up,
+# shutdown and the bench thread cancelling out. Installs valgrind if missing.
+#
+#   bash benches/instructions.sh                 # every workload
+#   bash benches/instructions.sh spawn_join      # one
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v valgrind >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+fi
+
+binary=$(cargo bench -p corun-benches --bench instructions --no-run --message-format=json 2>/dev/null |
+    grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | tail -n 1)
+[ -x "$binary" ] || { echo "instructions.sh: no bench binary" >&2; exit 1; }
+
+n1=1000
+n2=11000
+workloads=("$@")
+[ ${#workloads[@]} -gt 0 ] || workloads=(spawn_join gather_child yield sleep_ready)
+
+# Total instructions of one run (all threads).
+count() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$@" 2>&1 |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+echo "| workload | corun | tokio | async-executor |"
+echo "|---|---|---|---|"
+for workload in "${workloads[@]}"; do
+    row="| $workload |"
+    for runtime in corun tokio async-executor; do
+        small=$(count "$runtime" "$workload" "$n1")
+        large=$(count "$runtime" "$workload" "$n2")
+        row="$row $(( (large - small) / (n2 - n1) )) |"
+    done
+    echo "$row"
+done
