@@ -12,13 +12,14 @@ use crate::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-// Inside the wheel's span, so the drivers really park until them.
-const LATER: u64 = 1 << 31;
-const EARLIER: u64 = 1 << 30;
+// Nanoseconds, about 13 and 26 days: inside the wheel's span, so the drivers really park
+// until them.
+const LATER: u64 = 1 << 51;
+const EARLIER: u64 = 1 << 50;
 
 #[test]
 fn earlier_timer_during_a_driver_handoff_reaches_the_new_driver() {
-    let knows_earlier = Duration::from_millis(EARLIER + EARLIER / 2);
+    let knows_earlier = Duration::from_nanos(EARLIER + EARLIER / 2);
     loom::model(move || {
         let timer = Arc::new(Timer::new(2));
         let later = timer

@@ -7,7 +7,8 @@ use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::sync::Arc;
 use std::task::{Wake, Waker};
 
-/// A far tick: the real clock never reaches it while a model runs.
+/// A far deadline (nanoseconds, about 18 minutes): the real clock never reaches it while a
+/// model runs.
 const FAR: u64 = 1 << 40;
 
 struct CountingWaker(AtomicUsize);
@@ -31,7 +32,7 @@ fn cancel_racing_with_fire() {
         let entry = timer.register(None, FAR, &waker).expect("FAR is ahead");
         let firer = {
             let timer = timer.clone();
-            loom::thread::spawn(move || timer.fire_until(FAR, false))
+            loom::thread::spawn(move || timer.fire_until(FAR))
         };
         // The owner of the entry: a last poll, then the drop that cancels it.
         let fired = timer.poll_fired(entry, &waker);
@@ -59,7 +60,7 @@ fn register_racing_with_fire() {
             let timer = timer.clone();
             loom::thread::spawn(move || timer.register(None, FAR, &waker))
         };
-        let (fired, _) = timer.fire_until(FAR, false);
+        let (fired, _) = timer.fire_until(FAR);
         let entry = registrar.join().unwrap();
 
         // The entry was either filed before the firer advanced (and fired), or found its

@@ -8,15 +8,16 @@ use crate::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-// Inside the wheel's span (2^36 ticks), so the driver really parks until them: ticks past
-// the span are filed at the top level and the driver re-files them instead.
-const LATER: u64 = 1 << 31;
-const EARLIER: u64 = 1 << 30;
+// Nanoseconds, about 13 and 26 days: inside the wheel's span (2^36 ticks of 1 ms), so the
+// driver really parks until them (deadlines past the span are filed at the top level and
+// the driver re-files them instead).
+const LATER: u64 = 1 << 51;
+const EARLIER: u64 = 1 << 50;
 
 #[test]
 fn earlier_deadline_wakes_the_parked_driver() {
     // A park timeout below this means the driver knows of EARLIER.
-    let knows_earlier = Duration::from_millis(EARLIER + EARLIER / 2);
+    let knows_earlier = Duration::from_nanos(EARLIER + EARLIER / 2);
     loom::model(move || {
         let timer = Arc::new(Timer::new(2));
         // The driver's own deadline, already pending.

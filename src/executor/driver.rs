@@ -3,8 +3,8 @@
 //! The executor does not know what a timer is. A runtime carries one `Driver`, installed by
 //! the `Builder`, and the workers call it at three points:
 //!
-//! - between tasks, every `MAINTENANCE_INTERVAL` ticks ([`Driver::maintain`]), so a busy
-//!   runtime still fires timers on time;
+//! - between tasks, at each of the worker's checks ([`Driver::maintain`], on the time
+//!   budget of `pacer.rs`), so a busy runtime still fires timers on time;
 //! - before parking ([`Driver::before_park`]): one worker at a time becomes the *driving*
 //!   worker, which parks with a timeout until the driver's next deadline; the others park
 //!   without one. The driver keeps the driving worker's [`Parker`] to wake it early when an
@@ -15,7 +15,7 @@
 use super::park::Parker;
 use crate::sync::Arc;
 use std::any::Any;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What a worker does instead of parking indefinitely.
 #[must_use]
@@ -31,9 +31,9 @@ pub(crate) enum BeforePark {
 }
 
 pub(crate) trait Driver: Send + Sync + 'static {
-    /// Does whatever is due (fires expired timers). Called between tasks; cheap when
-    /// nothing is due.
-    fn maintain(&self);
+    /// Does whatever is due by `now` (fires expired timers). Called between tasks, with
+    /// the clock reading the worker just took; cheap when nothing is due.
+    fn maintain(&self, now: Instant);
 
     /// A worker with nothing to run is about to park; `unparker` wakes it.
     fn before_park(&self, unparker: &Arc<Parker>) -> BeforePark;

@@ -3,16 +3,14 @@
 //! Each worker owns a `crossbeam-deque` FIFO queue and a LIFO slot (see `shared.rs` for
 //! what goes where). Its loop, after tokio's multi-thread scheduler:
 //!
-//! 1. Every `GLOBAL_QUEUE_INTERVAL` ticks, take from the injector first, so work from
-//!    outside is never starved by a busy local queue.
+//! 1. At each *check* (see `pacer.rs`: about every 50 µs of work, whatever the length of
+//!    the polls), take from the injector first, so work from outside is never starved by a
+//!    busy local queue, and let the driver do what is due (fire timers).
 //! 2. LIFO slot, then local queue, then a batch from the injector.
 //! 3. Steal half of a random victim's queue (`steal_batch_and_pop`), if fewer than half the
 //!    workers are already searching.
 //! 4. Park (see `idle.rs` for the protocol that makes this safe). One parking worker at a
 //!    time drives the timer and parks only until its next deadline (see `driver.rs`).
-//!
-//! Every `MAINTENANCE_INTERVAL` ticks a busy worker also lets the driver fire what is due,
-//! so timers fire on time even when no worker ever parks.
 //!
 //! After running a task, the worker runs what its LIFO slot received, at most
 //! `MAX_LIFO_POLLS` times in a row; then the slot's task goes to the back of the queue, so
@@ -21,20 +19,12 @@
 use super::context;
 use super::driver::BeforePark;
 use super::handle::Handle;
+use super::pacer::Pacer;
 use super::shared::{Notified, Origin, Shared};
 use crate::sync::deque::{Steal, Worker as LocalQueue};
 use crate::sync::Arc;
 use std::cell::Cell;
 use std::io::Write;
-
-#[cfg(not(corun_loom))]
-const GLOBAL_QUEUE_INTERVAL: u32 = 61;
-#[cfg(corun_loom)]
-const GLOBAL_QUEUE_INTERVAL: u32 = 2;
-
-/// How often (in ticks) a busy worker lets the timer fire what is due, as tokio's
-/// `event_interval`.
-const MAINTENANCE_INTERVAL: u32 = 61;
 
 #[cfg(not(corun_loom))]
 const MAX_LIFO_POLLS: usize = 3;
@@ -59,7 +49,7 @@ struct WorkerContext {
 /// The loop's own state.
 struct Worker<'a> {
     cx: &'a WorkerContext,
-    tick: u32,
+    pacer: Pacer,
     rng: FastRand,
     searching: bool,
 }
@@ -81,7 +71,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
     CURRENT.set(&cx, || {
         Worker {
             cx: &cx,
-            tick: 0,
+            pacer: Pacer::new(),
             rng: FastRand::new(index),
             searching: false,
         }
@@ -142,11 +132,11 @@ impl Worker<'_> {
 
     fn run(&mut self) {
         while !self.shared().is_shutdown() {
-            self.tick = self.tick.wrapping_add(1);
-            if self.tick % MAINTENANCE_INTERVAL == 0 {
-                self.shared().driver.maintain();
+            let check = self.pacer.tick();
+            if check {
+                self.shared().driver.maintain(self.pacer.last_check());
             }
-            if let Some(task) = self.next_task() {
+            if let Some(task) = self.next_task(check) {
                 self.run_task(task);
             } else if let Some(task) = self.steal_work() {
                 self.run_task(task);
@@ -156,9 +146,10 @@ impl Worker<'_> {
         }
     }
 
-    fn next_task(&mut self) -> Option<Notified> {
+    /// The next task to run; at a check, the injector's first.
+    fn next_task(&mut self, check: bool) -> Option<Notified> {
         let inject = &self.shared().inject;
-        if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+        if check {
             if let Some(task) = inject.pop() {
                 return Some(task);
             }
@@ -247,6 +238,8 @@ impl Worker<'_> {
                 shared.driver.after_park();
             }
         }
+        // The time parked was not work.
+        self.pacer.restart();
     }
 }
 

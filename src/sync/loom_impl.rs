@@ -29,11 +29,6 @@ impl<T> Mutex<T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         MutexGuard(Some(self.0.lock().expect("loom mutex poisoned")), &self.0)
     }
-
-    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        let guard = self.0.try_lock().ok()?;
-        Some(MutexGuard(Some(guard), &self.0))
-    }
 }
 
 impl<T> std::ops::Deref for MutexGuard<'_, T> {

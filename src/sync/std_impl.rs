@@ -45,6 +45,14 @@ pub(crate) mod atomic {
         pub(crate) fn store(&self, value: u64, order: Ordering) {
             self.0.store(value, order)
         }
+        #[inline]
+        pub(crate) fn swap(&self, value: u64, order: Ordering) -> u64 {
+            self.0.swap(value, order)
+        }
+        #[inline]
+        pub(crate) fn fetch_min(&self, value: u64, order: Ordering) -> u64 {
+            self.0.fetch_min(value, order)
+        }
     }
 
     #[derive(Debug, Default)]
@@ -123,11 +131,6 @@ impl<T> Mutex<T> {
     #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.0.lock()
-    }
-
-    #[inline]
-    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.0.try_lock()
     }
 }
 

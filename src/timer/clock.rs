@@ -1,12 +1,12 @@
-//! `Clock`: converts between `Instant`s and the wheel's 1 ms ticks.
+//! `Clock`: converts between `Instant`s and the wheel's nanoseconds since the runtime's
+//! start.
 //!
-//! Deadlines round *up* to the next tick and "now" rounds *down*, so an entry whose tick
-//! has been reached is never due before its deadline: timers never fire early.
+//! An `Instant` is nanosecond-grained, so the conversion is exact: a deadline is the
+//! nanoseconds from the start to it, "now" the nanoseconds from the start to now, and an
+//! entry due when `deadline <= now` is never early. A deadline before the start is 0 (due
+//! at once); a deadline beyond `u64::MAX` nanoseconds (584 years) saturates.
 
 use std::time::{Duration, Instant};
-
-const NANOS_PER_TICK: u32 = 1_000_000;
-const TICKS_PER_SECOND: u64 = 1_000;
 
 #[derive(Debug)]
 pub(crate) struct Clock {
@@ -20,35 +20,20 @@ impl Clock {
         }
     }
 
-    /// The first tick at or after `deadline`.
-    pub(crate) fn deadline_to_tick(&self, deadline: Instant) -> u64 {
-        let since = deadline.saturating_duration_since(self.start);
-        // Whole milliseconds of the seconds, plus the sub-second part rounded up (u64
-        // arithmetic: this runs on every timer's registration).
-        let subsec = u64::from(since.subsec_nanos().div_ceil(NANOS_PER_TICK));
-        since
-            .as_secs()
-            .saturating_mul(TICKS_PER_SECOND)
-            .saturating_add(subsec)
+    /// `instant` on the wheel's time line.
+    pub(crate) fn nanos(&self, instant: Instant) -> u64 {
+        let since = instant.saturating_duration_since(self.start);
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// The last tick that has fully begun.
-    pub(crate) fn now_tick(&self) -> u64 {
-        self.tick_at(Instant::now())
+    /// Now, on the wheel's time line.
+    pub(crate) fn now(&self) -> u64 {
+        self.nanos(Instant::now())
     }
 
-    pub(crate) fn tick_at(&self, now: Instant) -> u64 {
-        let since = now.saturating_duration_since(self.start);
-        let subsec = u64::from(since.subsec_nanos() / NANOS_PER_TICK);
-        since
-            .as_secs()
-            .saturating_mul(TICKS_PER_SECOND)
-            .saturating_add(subsec)
-    }
-
-    /// How long from `now` until `tick` begins (zero if it has).
-    pub(crate) fn until(&self, tick: u64, now: Instant) -> Duration {
-        let at = self.start.checked_add(Duration::from_millis(tick));
+    /// How long from `now` until `nanos` (zero if it has passed).
+    pub(crate) fn until(&self, nanos: u64, now: Instant) -> Duration {
+        let at = self.start.checked_add(Duration::from_nanos(nanos));
         at.map_or(Duration::MAX, |at| at.saturating_duration_since(now))
     }
 }
@@ -58,23 +43,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn deadlines_round_up_and_now_rounds_down() {
+    fn conversions_are_exact_and_saturate() {
         let clock = Clock::new();
         let deadline = clock.start + Duration::from_micros(2_300);
-        assert_eq!(clock.deadline_to_tick(deadline), 3);
-        assert_eq!(clock.tick_at(deadline), 2);
+        assert_eq!(clock.nanos(deadline), 2_300_000);
         assert_eq!(
-            clock.deadline_to_tick(clock.start + Duration::from_millis(2)),
-            2
+            clock.until(2_300_000, clock.start),
+            Duration::from_micros(2_300)
         );
-        assert_eq!(clock.deadline_to_tick(clock.start), 0);
-    }
-
-    #[test]
-    fn far_deadlines_saturate() {
-        let clock = Clock::new();
-        let far = clock.start + Duration::from_secs(100 * 365 * 86_400);
-        assert!(clock.deadline_to_tick(far) > 1 << 40);
-        assert!(clock.until(u64::MAX, clock.start) > Duration::from_secs(1 << 40));
+        assert_eq!(clock.nanos(clock.start), 0);
+        assert!(clock.until(u64::MAX, clock.start) > Duration::from_secs(1 << 30));
     }
 }

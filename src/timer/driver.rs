@@ -12,10 +12,21 @@
 //! # Who fires
 //! One parking worker at a time is the *driving* worker (the `driving` token). Before it
 //! parks it fires every due entry in every shard and parks until the earliest remaining
-//! deadline; the other idle workers park without a timeout. Whoever arms a timer earlier
-//! than the driving worker's wake-up tick unparks it (`notify_driver`), so it recomputes.
-//! Busy workers fire due entries between tasks (`maintain`). Wakers are always invoked
-//! after the shard locks are released.
+//! deadline, exactly (the wheel keeps each entry's exact instant); the other idle workers
+//! park without a timeout. Whoever arms a timer earlier than the driving worker's wake-up
+//! unparks it (`notify_driver`), so it recomputes. Busy workers fire due entries at their
+//! checks (`maintain`, on the executor's time budget), and skip the shards altogether
+//! while `earliest` says nothing can be due. Wakers are always invoked after the shard
+//! locks are released.
+//!
+//! # The `earliest` hint
+//! `earliest` is never later than any pending deadline, so a check that finds `now`
+//! before it has nothing to fire and locks nothing. Arming lowers it (`fetch_min`) after
+//! inserting; a full pass over the shards raises it: it stores `u64::MAX` before reading
+//! the shards and lowers it to what it found after. An arm the pass did not see (it locked
+//! that shard first) comes after the pass's `u64::MAX` in the word's order, through the
+//! shard's lock, so its `fetch_min` is not overwritten: read-modify-writes never lose one
+//! another.
 //!
 //! # The wake-up protocol
 //! The driving worker publishes `u64::MAX` in `driver_deadline` *before* it reads the
@@ -36,6 +47,9 @@ use std::any::Any;
 use std::task::Waker;
 use std::time::Instant;
 
+/// `earliest` when nothing is pending.
+const NOTHING_PENDING: u64 = u64::MAX;
+
 /// `driver_deadline` when no worker is driving: arming never unparks anyone.
 const NO_DRIVER: u64 = 0;
 
@@ -45,9 +59,11 @@ pub(crate) const RUNTIME_GONE: &str = "the corun runtime this timer belongs to h
 pub(crate) struct Timer {
     clock: Clock,
     shards: Box<[CachePadded<Mutex<Shard>>]>,
-    /// The tick at which the driving worker wakes up by itself: `NO_DRIVER`, or `u64::MAX`
-    /// while it computes or has no deadline (then every arm unparks it).
+    /// When the driving worker wakes up by itself: `NO_DRIVER`, or `u64::MAX` while it
+    /// computes or has no deadline (then every arm unparks it).
     driver_deadline: CachePadded<AtomicU64>,
+    /// No later than any pending deadline (see "The `earliest` hint").
+    earliest: CachePadded<AtomicU64>,
     /// The driving worker's parker, while one is parked as the driver.
     driver: Mutex<Option<Arc<Parker>>>,
     /// The driving token: set while a worker is the driving one.
@@ -65,8 +81,17 @@ struct Shard {
 /// Where an armed timer lives.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct EntryRef {
-    shard: usize,
-    key: usize,
+    shard: u32,
+    key: u32,
+}
+
+impl EntryRef {
+    fn shard(self) -> usize {
+        self.shard as usize
+    }
+    fn key(self) -> usize {
+        self.key as usize
+    }
 }
 
 impl Timer {
@@ -83,6 +108,7 @@ impl Timer {
             clock: Clock::new(),
             shards,
             driver_deadline: CachePadded::new(AtomicU64::new(NO_DRIVER)),
+            earliest: CachePadded::new(AtomicU64::new(NOTHING_PENDING)),
             driver: Mutex::new(None),
             driving: AtomicBool::new(false),
             next_shard: AtomicUsize::new(0),
@@ -102,13 +128,13 @@ impl Timer {
         &self.clock
     }
 
-    /// Arms a timer for tick `when`, in the shard of `worker` (the calling worker's index,
-    /// if it is one). Returns `None` if that tick has already been processed: the timer is
-    /// due now.
+    /// Arms a timer for `deadline` (on the clock's time line), in the shard of `worker`
+    /// (the calling worker's index, if it is one). Returns `None` if the shard's time has
+    /// already passed `deadline`: the timer is due now.
     pub(crate) fn register(
         &self,
         worker: Option<usize>,
-        when: u64,
+        deadline: u64,
         waker: &Waker,
     ) -> Option<EntryRef> {
         let shard = match worker {
@@ -116,17 +142,30 @@ impl Timer {
             // Relaxed: only spreads load.
             None => self.next_shard.fetch_add(1, Relaxed) % self.shards.len(),
         };
-        let key = self.lock_open(shard).wheel.insert(when, waker)?;
-        self.notify_driver(when);
-        Some(EntryRef { shard, key })
+        let key = self.lock_open(shard).wheel.insert(deadline, waker)?;
+        self.armed(deadline);
+        Some(EntryRef {
+            shard: shard as u32,
+            key: key as u32,
+        })
+    }
+
+    /// An entry was filed for `deadline`: lower the hint and wake the driver if needed.
+    fn armed(&self, deadline: u64) {
+        // Relaxed load, then an RMW only when it lowers the hint: see "The `earliest`
+        // hint"; a stale lower value read here means the hint already covers `deadline`.
+        if deadline < self.earliest.load(Relaxed) {
+            self.earliest.fetch_min(deadline, AcqRel);
+        }
+        self.notify_driver(deadline);
     }
 
     /// True if the entry has fired; otherwise `waker` is the one it will wake.
     pub(crate) fn poll_fired(&self, entry: EntryRef, waker: &Waker) -> bool {
         let polled = self
-            .lock_open(entry.shard)
+            .lock_open(entry.shard())
             .wheel
-            .poll_fired(entry.key, waker);
+            .poll_fired(entry.key(), waker);
         match polled {
             Ok(()) => true,
             Err(replaced) => {
@@ -139,15 +178,18 @@ impl Timer {
 
     /// True if the entry has fired.
     pub(crate) fn is_fired(&self, entry: EntryRef) -> bool {
-        self.lock_open(entry.shard).wheel.is_fired(entry.key)
+        self.lock_open(entry.shard()).wheel.is_fired(entry.key())
     }
 
-    /// Re-arms the entry for tick `when`. Returns true if that tick has been processed (the
-    /// entry is then marked fired).
-    pub(crate) fn reset(&self, entry: EntryRef, when: u64) -> bool {
-        let due = self.lock_open(entry.shard).wheel.reset(entry.key, when);
+    /// Re-arms the entry for `deadline`. Returns true if that time has passed (the entry
+    /// is then marked fired).
+    pub(crate) fn reset(&self, entry: EntryRef, deadline: u64) -> bool {
+        let due = self
+            .lock_open(entry.shard())
+            .wheel
+            .reset(entry.key(), deadline);
         if !due {
-            self.notify_driver(when);
+            self.armed(deadline);
         }
         due
     }
@@ -155,11 +197,11 @@ impl Timer {
     /// Disarms and frees the entry. After shutdown there is nothing left to free.
     pub(crate) fn remove(&self, entry: EntryRef) {
         let waker = {
-            let mut shard = self.shards[entry.shard].lock();
+            let mut shard = self.shards[entry.shard()].lock();
             if shard.closed {
                 return;
             }
-            shard.wheel.remove(entry.key)
+            shard.wheel.remove(entry.key())
         };
         // Outside the lock: a waker's drop can free a task, or use this shard.
         crate::task::drop_any_waker(waker);
@@ -181,34 +223,25 @@ impl Timer {
         }
     }
 
-    /// Fires every due entry. With `only_uncontended`, skips shards whose lock is taken
-    /// (their owner is arming or cancelling and will be visited next time). Returns
-    /// whether anything fired, and the earliest tick still pending in the visited shards.
-    fn fire_due(&self, only_uncontended: bool) -> (bool, Option<u64>) {
-        self.fire_until(self.clock.now_tick(), only_uncontended)
-    }
-
-    /// `fire_due` with the current tick given: what the loom models drive.
-    pub(crate) fn fire_until(&self, now: u64, only_uncontended: bool) -> (bool, Option<u64>) {
+    /// Fires every entry due by `now` (on the clock's time line), in every shard. Returns
+    /// whether anything fired, and the earliest deadline still pending.
+    pub(crate) fn fire_until(&self, now: u64) -> (bool, Option<u64>) {
         let mut wakers = Vec::new();
         let mut next: Option<u64> = None;
+        // AcqRel: see "The `earliest` hint"; raised here, lowered below and by arms.
+        self.earliest.swap(NOTHING_PENDING, AcqRel);
         for shard in self.shards.iter() {
-            let shard = if only_uncontended {
-                match shard.try_lock() {
-                    Some(shard) => shard,
-                    None => continue,
-                }
-            } else {
-                shard.lock()
-            };
-            let mut shard = shard;
+            let mut shard = shard.lock();
             if shard.closed {
                 continue;
             }
             shard.wheel.advance(now, &mut wakers);
-            if let Some(tick) = shard.wheel.next_expiration() {
-                next = Some(next.map_or(tick, |next| next.min(tick)));
+            if let Some(deadline) = shard.wheel.next_expiration() {
+                next = Some(next.map_or(deadline, |next| next.min(deadline)));
             }
+        }
+        if let Some(next) = next {
+            self.earliest.fetch_min(next, AcqRel);
         }
         let fired = !wakers.is_empty();
         // Each on its own boundary: a waker that panics must not cost the others their
@@ -228,8 +261,13 @@ impl Timer {
 }
 
 impl Driver for Timer {
-    fn maintain(&self) {
-        self.fire_due(true);
+    fn maintain(&self, now: Instant) {
+        let now = self.clock.nanos(now);
+        // Acquire: pairs with the lowering RMWs; a stale (later) value only delays the
+        // firing to the next check or the driver.
+        if now >= self.earliest.load(Acquire) {
+            self.fire_until(now);
+        }
     }
 
     fn before_park(&self, unparker: &Arc<Parker>) -> BeforePark {
@@ -240,23 +278,24 @@ impl Driver for Timer {
         *self.driver.lock() = Some(unparker.clone());
         // SeqCst: before reading the shards (see "The wake-up protocol").
         self.driver_deadline.store(u64::MAX, SeqCst);
-        let (fired, next) = self.fire_due(false);
+        let now = Instant::now();
+        let (fired, next) = self.fire_until(self.clock.nanos(now));
         if fired {
             self.release_driving();
             return BeforePark::Ran;
         }
         match next {
             None => BeforePark::Drive(None),
-            Some(tick) => {
-                self.driver_deadline.store(tick, SeqCst);
-                BeforePark::Drive(Some(self.clock.until(tick, Instant::now())))
+            Some(deadline) => {
+                self.driver_deadline.store(deadline, SeqCst);
+                BeforePark::Drive(Some(self.clock.until(deadline, now)))
             }
         }
     }
 
     fn after_park(&self) {
         self.release_driving();
-        self.fire_due(false);
+        self.fire_until(self.clock.now());
     }
 
     fn shutdown(&self) {

@@ -1,8 +1,11 @@
 //! One level of the hierarchical wheel: 64 slots, each the head of an intrusive list of
-//! entries, and a bitmap of the occupied ones.
+//! entries, a bitmap of the occupied ones, and each slot's earliest deadline.
 //!
 //! Level `n` has slots `64^n` ticks wide, so it spans `64^(n+1)` ticks. The bitmap makes
 //! "next occupied slot" a rotate and a `trailing_zeros`, whatever the number of entries.
+//! A slot's earliest deadline is kept as entries are linked in and only reset when the slot
+//! empties: after a removal it may be earlier than any entry left, which costs the driver
+//! at most one early wake-up, never a late one.
 
 use super::wheel::NIL;
 
@@ -16,7 +19,9 @@ pub(super) struct Level {
     /// Bit `i` is set iff `heads[i] != NIL`.
     occupied: u64,
     /// Per slot, the first entry of its list (a slab key), or `NIL`.
-    heads: [usize; LEVEL_MULT],
+    heads: [u32; LEVEL_MULT],
+    /// Per slot, a deadline no later than any of its entries' (`u64::MAX` when empty).
+    earliest: [u64; LEVEL_MULT],
 }
 
 impl Level {
@@ -25,6 +30,7 @@ impl Level {
             level,
             occupied: 0,
             heads: [NIL; LEVEL_MULT],
+            earliest: [u64::MAX; LEVEL_MULT],
         }
     }
 
@@ -38,22 +44,41 @@ impl Level {
         self.slot_range() << LEVEL_BITS
     }
 
-    /// The slot of this level that `when` falls in.
-    pub(super) fn slot_for(&self, when: u64) -> usize {
-        ((when >> (LEVEL_BITS * self.level)) as usize) & (LEVEL_MULT - 1)
+    /// The slot of this level that tick `tick` falls in.
+    pub(super) fn slot_for(&self, tick: u64) -> usize {
+        ((tick >> (LEVEL_BITS * self.level)) as usize) & (LEVEL_MULT - 1)
     }
 
-    pub(super) fn head(&self, slot: usize) -> usize {
+    pub(super) fn head(&self, slot: usize) -> u32 {
         self.heads[slot]
     }
 
-    pub(super) fn set_head(&mut self, slot: usize, key: usize) {
+    /// A deadline no later than any entry's in `slot`.
+    pub(super) fn earliest(&self, slot: usize) -> u64 {
+        self.earliest[slot]
+    }
+
+    /// `key`, due at `deadline`, becomes the head of `slot`'s list.
+    pub(super) fn set_head(&mut self, slot: usize, key: u32, deadline: u64) {
         self.heads[slot] = key;
-        if key == NIL {
-            self.occupied &= !(1 << slot);
+        self.occupied |= 1 << slot;
+        self.earliest[slot] = self.earliest[slot].min(deadline);
+    }
+
+    /// The head of `slot` was unlinked; `next` (maybe `NIL`) takes its place.
+    pub(super) fn unlink_head(&mut self, slot: usize, next: u32) {
+        if next == NIL {
+            self.clear(slot);
         } else {
-            self.occupied |= 1 << slot;
+            self.heads[slot] = next;
         }
+    }
+
+    /// Empties `slot` (its entries were taken out all at once).
+    pub(super) fn clear(&mut self, slot: usize) {
+        self.heads[slot] = NIL;
+        self.occupied &= !(1 << slot);
+        self.earliest[slot] = u64::MAX;
     }
 
     /// The tick at which this level's earliest occupied slot must be processed, given that

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 /// Waits until `duration` has passed: `asyncio.sleep(seconds)`.
 ///
 /// The sleep holds no thread: the task is parked in the runtime's timer wheel and woken at
-/// the deadline (1 ms resolution, never early). A duration too long to represent (even
-/// `Duration::MAX`) sleeps "forever" (about 30 years) instead of overflowing.
+/// its exact deadline (never early; as soon after as a worker gets to it). A duration too
+/// long to represent (even `Duration::MAX`) sleeps "forever" (about 30 years) instead of
+/// overflowing.
 ///
 /// # Panics
 /// Outside a corun runtime: create sleeps inside `corun::run`, `Runtime::block_on`, or a
@@ -151,7 +152,7 @@ impl Sleep {
         this.state = match this.state {
             State::Registered(entry) => {
                 let timer = Timer::of(&this.handle);
-                timer.reset(entry, timer.clock().deadline_to_tick(deadline));
+                timer.reset(entry, timer.clock().nanos(deadline));
                 State::Registered(entry)
             }
             State::Unregistered | State::Elapsed => State::Unregistered,
@@ -176,8 +177,8 @@ impl Future for Sleep {
                 if this.deadline <= Instant::now() {
                     true
                 } else {
-                    let when = timer.clock().deadline_to_tick(this.deadline);
-                    match timer.register(this.handle.worker_index(), when, cx.waker()) {
+                    let deadline = timer.clock().nanos(this.deadline);
+                    match timer.register(this.handle.worker_index(), deadline, cx.waker()) {
                         Some(entry) => {
                             this.state = State::Registered(entry);
                             false
