@@ -10,7 +10,8 @@
 //!   without one. The driver keeps the driving worker's [`Parker`] to wake it early when an
 //!   earlier deadline is registered;
 //! - after the driving worker wakes ([`Driver::after_park`]), to hand the role back and do
-//!   what became due.
+//!   what became due; if something is still pending ([`Driver::has_pending`]), the worker
+//!   wakes a parked one to take the role over, since it is about to run tasks.
 
 use super::park::Parker;
 use crate::sync::Arc;
@@ -40,6 +41,11 @@ pub(crate) trait Driver: Send + Sync + 'static {
 
     /// The driving worker woke up (timeout, unpark, or spuriously).
     fn after_park(&self);
+
+    /// True while something is pending (a timer armed): a worker must be driving. A
+    /// worker that gives up the driving role to run tasks checks it, and if so wakes a
+    /// parked one to take the role over, so that a long task cannot hold the timers up.
+    fn has_pending(&self) -> bool;
 
     /// The runtime shut down and its tasks are gone: release everything still registered.
     fn shutdown(&self);

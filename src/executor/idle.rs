@@ -31,7 +31,8 @@ pub(crate) const MAX_WORKERS: usize = SEARCHING_MASK;
 pub(crate) struct Idle {
     state: AtomicUsize,
     num_workers: usize,
-    /// Indices of parked workers.
+    /// Indices of parked workers; producers take from the end (the driving worker, if
+    /// parked, is first: see `transition_worker_to_parked`).
     sleepers: Mutex<Vec<usize>>,
 }
 
@@ -118,11 +119,25 @@ impl Idle {
     ///   has the same window, tokio#6847).
     ///
     /// A searcher that was not the last needs no re-check: the last one will look.
-    pub(crate) fn transition_worker_to_parked(&self, index: usize, is_searching: bool) -> bool {
+    ///
+    /// The driving worker (parked until the next timer) goes to the bottom of the parked
+    /// list and the others on top, so producers wake a worker that is not driving first:
+    /// waking the driver for work would make it give up the driving role while the others
+    /// sleep without a timeout.
+    pub(crate) fn transition_worker_to_parked(
+        &self,
+        index: usize,
+        is_searching: bool,
+        is_driving: bool,
+    ) -> bool {
         let mut sleepers = self.sleepers.lock();
         let dec = UNPARKED_ONE + if is_searching { SEARCHING_ONE } else { 0 };
         let prev = Counts(self.state.fetch_sub(dec, SeqCst));
-        sleepers.push(index);
+        if is_driving {
+            sleepers.insert(0, index);
+        } else {
+            sleepers.push(index);
+        }
         !is_searching || prev.searching() == 1
     }
 

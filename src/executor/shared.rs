@@ -145,7 +145,9 @@ impl Shared {
         driving: bool,
         timeout: Option<Duration>,
     ) -> bool {
-        let must_recheck = self.idle.transition_worker_to_parked(index, searching);
+        let must_recheck = self
+            .idle
+            .transition_worker_to_parked(index, searching, driving);
         // Work may have arrived after the other workers stopped looking and before our
         // decrement: look once more (see `Idle::transition_worker_to_parked`).
         if must_recheck && self.has_work() {

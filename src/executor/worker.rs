@@ -225,17 +225,28 @@ impl Worker<'_> {
         }
     }
 
+    /// This worker gave up the driving role to run tasks. If timers are pending, a parked
+    /// worker must take the role over: one that parked while this one drove sleeps without
+    /// a timeout, and a long task here would hold the timers up until this worker parks.
+    fn hand_over_driving(&self) {
+        let shared = self.shared();
+        if shared.driver.has_pending() {
+            shared.notify_parked();
+        }
+    }
+
     fn park(&mut self) {
         let shared = &*self.cx.shared;
         let index = self.cx.index;
         match shared.driver.before_park(&shared.remotes[index].parker) {
-            BeforePark::Ran => {}
+            BeforePark::Ran => self.hand_over_driving(),
             BeforePark::Follow => {
                 self.searching = shared.park_worker(index, self.searching, false, None);
             }
             BeforePark::Drive(timeout) => {
                 self.searching = shared.park_worker(index, self.searching, true, timeout);
                 shared.driver.after_park();
+                self.hand_over_driving();
             }
         }
         // The time parked was not work.

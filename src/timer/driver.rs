@@ -298,6 +298,11 @@ impl Driver for Timer {
         self.fire_until(self.clock.now());
     }
 
+    fn has_pending(&self) -> bool {
+        // Relaxed: a hint; an arm racing with this read unparks a driver itself.
+        self.earliest.load(Relaxed) != NOTHING_PENDING
+    }
+
     fn shutdown(&self) {
         for shard in self.shards.iter() {
             let wakers = {

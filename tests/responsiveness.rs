@@ -1,0 +1,218 @@
+//! Responsiveness under load, checked by mechanism, not by the clock: while every worker
+//! runs tasks that spin ~50 µs and then yield (or wake themselves), work from outside and
+//! due timers are served before any of those tasks has taken more than a few steps; a
+//! driving worker that runs a long task hands the timers over; and a task that loops over
+//! always-ready corun futures still lets its siblings run. Steps are counted; the only
+//! clock here is the spinning itself (the load's CPU work), never an assertion.
+#![allow(clippy::disallowed_types)]
+
+mod common;
+
+use common::{runtime, watchdog, LIMIT};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Busy-waits ~50 µs: one step of the load.
+fn spin() {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_micros(50) {
+        std::hint::spin_loop();
+    }
+}
+
+/// The most steps any load task may take between the wake (or the deadline) and the
+/// probe's poll. A check every 50 µs of work lets each of the four tasks on a worker take
+/// one or two; a fixed 61-tick interval lets them take 15.
+const MAX_STEPS_BEHIND: usize = 4;
+/// Load tasks per worker.
+const LOADERS_PER_WORKER: usize = 4;
+/// Steps every load task takes before the probe starts, so the workers are in their steady
+/// state (a time budget needs a few windows to learn the length of the polls).
+const WARM_UP_STEPS: usize = 20;
+
+#[derive(Clone, Copy)]
+enum Load {
+    Yield,
+    SelfWake,
+}
+
+/// The load: counters of the steps each task has taken, and the flag that stops them.
+struct Loaders {
+    steps: Vec<Arc<AtomicUsize>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Loaders {
+    fn start(rt: &corun::Runtime, workers: usize, load: Load) -> Loaders {
+        let stop = Arc::new(AtomicBool::new(false));
+        let steps: Vec<_> = (0..workers * LOADERS_PER_WORKER)
+            .map(|_| Arc::new(AtomicUsize::new(0)))
+            .collect();
+        for counter in &steps {
+            let (counter, stop) = (counter.clone(), stop.clone());
+            match load {
+                Load::Yield => drop(rt.spawn(async move {
+                    while !stop.load(SeqCst) {
+                        spin();
+                        counter.fetch_add(1, SeqCst);
+                        corun::yield_now().await;
+                    }
+                })),
+                Load::SelfWake => drop(rt.spawn(SelfWaking { counter, stop })),
+            }
+        }
+        let loaders = Loaders { steps, stop };
+        while loaders.snapshot().iter().any(|&n| n < WARM_UP_STEPS) {
+            std::thread::yield_now();
+        }
+        loaders
+    }
+
+    fn snapshot(&self) -> Vec<usize> {
+        self.steps.iter().map(|c| c.load(SeqCst)).collect()
+    }
+
+    /// The most steps any task took since `before`.
+    fn most_steps_since(&self, before: &[usize]) -> usize {
+        self.snapshot()
+            .iter()
+            .zip(before)
+            .map(|(now, then)| now - then)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Loaders {
+    fn drop(&mut self) {
+        self.stop.store(true, SeqCst);
+    }
+}
+
+/// Spins a step, wakes itself while running, returns `Pending`: a task that is always
+/// woken during its own poll (a hot channel).
+struct SelfWaking {
+    counter: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Future for SelfWaking {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.stop.load(SeqCst) {
+            return Poll::Ready(());
+        }
+        spin();
+        self.counter.fetch_add(1, SeqCst);
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// A task woken from a plain thread while both workers are busy is polled before any load
+/// task has taken more than a few steps.
+fn wake_from_outside_under(load: Load) {
+    let workers = 2;
+    let rt = runtime(workers);
+    let loaders = Arc::new(Loaders::start(&rt, workers, load));
+    for _ in 0..20 {
+        let (wake_tx, mut wake_rx) = futures::channel::mpsc::unbounded::<Vec<usize>>();
+        let watching = loaders.clone();
+        let probe = rt.spawn(async move {
+            use futures::StreamExt;
+            let before = wake_rx.next().await.expect("the thread sends");
+            // Counted at the poll itself, not when the test thread gets to it.
+            watching.most_steps_since(&before)
+        });
+        // Wake it from this (plain) thread: whether the probe has parked on its channel by
+        // then or not, it reaches a worker through the injector.
+        wake_tx.unbounded_send(loaders.snapshot()).unwrap();
+        let behind = futures::executor::block_on(probe).unwrap();
+        assert!(
+            behind <= MAX_STEPS_BEHIND,
+            "a load task took {behind} steps before the woken task was polled"
+        );
+    }
+}
+
+#[test]
+fn a_wake_from_outside_is_served_under_yield_loops() {
+    let _watchdog = watchdog(LIMIT, "a_wake_from_outside_is_served_under_yield_loops");
+    wake_from_outside_under(Load::Yield);
+}
+
+#[test]
+fn a_wake_from_outside_is_served_under_self_waking_loops() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "a_wake_from_outside_is_served_under_self_waking_loops",
+    );
+    wake_from_outside_under(Load::SelfWake);
+}
+
+/// Timers fire while every worker is busy: a sleeper is woken before any load task has
+/// taken more than a few steps past its deadline.
+#[test]
+fn timers_fire_while_every_worker_is_busy() {
+    let _watchdog = watchdog(LIMIT, "timers_fire_while_every_worker_is_busy");
+    let workers = 2;
+    let rt = runtime(workers);
+    let loaders = Arc::new(Loaders::start(&rt, workers, Load::Yield));
+    for _ in 0..20 {
+        let watching = loaders.clone();
+        let behind = rt
+            .block_on(rt.spawn(async move {
+                let deadline = Instant::now() + Duration::from_millis(1);
+                let mut sleep = std::pin::pin!(corun::sleep_until(deadline));
+                // Register, then note the steps as the deadline passes.
+                assert!(futures::poll!(sleep.as_mut()).is_pending());
+                while Instant::now() < deadline {
+                    std::hint::spin_loop();
+                }
+                let at_deadline = watching.snapshot();
+                sleep.await;
+                watching.most_steps_since(&at_deadline)
+            }))
+            .unwrap();
+        assert!(
+            behind <= MAX_STEPS_BEHIND,
+            "a load task took {behind} steps past the deadline before the sleeper woke"
+        );
+    }
+}
+
+/// The driving worker wakes for a timer and runs a task that does not yield until another
+/// timer fires. The other worker, parked without a timeout while the first one drove, must
+/// take the driving role over; if nobody drove, the second timer would never fire.
+#[test]
+fn a_driver_that_runs_a_long_task_hands_the_timers_over() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "a_driver_that_runs_a_long_task_hands_the_timers_over",
+    );
+    let rt = runtime(2);
+    let released = Arc::new(AtomicBool::new(false));
+    let long = rt.spawn({
+        let released = released.clone();
+        async move {
+            corun::sleep(Duration::from_millis(5)).await;
+            // Holds this worker until the other timer's task says so.
+            while !released.load(SeqCst) {
+                std::hint::spin_loop();
+            }
+        }
+    });
+    let releaser = rt.spawn(async move {
+        corun::sleep(Duration::from_millis(20)).await;
+        released.store(true, SeqCst);
+    });
+    rt.block_on(async {
+        releaser.await.unwrap();
+        long.await.unwrap();
+    });
+}
