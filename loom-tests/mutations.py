@@ -160,6 +160,20 @@ MUTATIONS = [
         loom("loom_worker_lifo_wake"),
     ),
     Mutation(
+        "busy workers check the injector on a fixed 61-tick interval",
+        "src/executor/pacer.rs",
+        "        self.interval = (target / self.tick_nanos.max(1)).clamp(1, u64::from(MAX_INTERVAL)) as u32;",
+        "        let _ = target;\n        self.interval = MAX_INTERVAL;",
+        test("responsiveness", "a_wake_from_outside_is_served_under_yield_loops"),
+    ),
+    Mutation(
+        "a driver that leaves to run tasks does not hand the timers over",
+        "src/executor/worker.rs",
+        "        if shared.driver.has_pending() {",
+        "        if false && shared.driver.has_pending() {",
+        test("responsiveness", "a_driver_that_runs_a_long_task_hands_the_timers_over"),
+    ),
+    Mutation(
         "unpark notifies without the lock hand-off",
         "src/executor/park.rs",
         "        drop(self.lock.lock());\n        self.condvar.notify_one();",
