@@ -26,8 +26,34 @@ fn spin() {
 
 /// The most steps any load task may take between the wake (or the deadline) and the
 /// probe's poll. A check every 50 µs of work lets each of the four tasks on a worker take
-/// one or two; a fixed 61-tick interval lets them take 15.
+/// one or two; a fixed 61-tick interval lets them take up to 15.
 const MAX_STEPS_BEHIND: usize = 4;
+/// Probes per test. The operating system may stop a worker thread at any moment (the
+/// machine is shared), so a few probes may be late through no fault of the runtime: at
+/// least [`ON_TIME`] of them must meet the bound.
+const PROBES: usize = 20;
+const ON_TIME: usize = 16;
+
+/// Asserts that enough probes were served within [`MAX_STEPS_BEHIND`] steps.
+fn assert_served(what: &str, behind: &mut [usize]) {
+    behind.sort_unstable();
+    let on_time = behind.iter().filter(|&&n| n <= MAX_STEPS_BEHIND).count();
+    assert!(
+        on_time >= ON_TIME,
+        "{what}: only {on_time} of {PROBES} probes were served within {MAX_STEPS_BEHIND} \
+         steps of the load (steps behind, sorted: {behind:?})"
+    );
+}
+/// The tests here each keep two workers spinning: run them one at a time, so that they
+/// measure the runtime and not the machine's oversubscription.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Load tasks per worker.
 const LOADERS_PER_WORKER: usize = 4;
 /// Steps every load task takes before the probe starts, so the workers are in their steady
@@ -117,10 +143,12 @@ impl Future for SelfWaking {
 /// A task woken from a plain thread while both workers are busy is polled before any load
 /// task has taken more than a few steps.
 fn wake_from_outside_under(load: Load) {
+    let _alone = one_at_a_time();
     let workers = 2;
     let rt = runtime(workers);
     let loaders = Arc::new(Loaders::start(&rt, workers, load));
-    for _ in 0..20 {
+    let mut behind = Vec::new();
+    for _ in 0..PROBES {
         let (wake_tx, mut wake_rx) = futures::channel::mpsc::unbounded::<Vec<usize>>();
         let watching = loaders.clone();
         let probe = rt.spawn(async move {
@@ -132,12 +160,9 @@ fn wake_from_outside_under(load: Load) {
         // Wake it from this (plain) thread: whether the probe has parked on its channel by
         // then or not, it reaches a worker through the injector.
         wake_tx.unbounded_send(loaders.snapshot()).unwrap();
-        let behind = futures::executor::block_on(probe).unwrap();
-        assert!(
-            behind <= MAX_STEPS_BEHIND,
-            "a load task took {behind} steps before the woken task was polled"
-        );
+        behind.push(futures::executor::block_on(probe).unwrap());
     }
+    assert_served("a task woken from outside", &mut behind);
 }
 
 #[test]
@@ -160,12 +185,14 @@ fn a_wake_from_outside_is_served_under_self_waking_loops() {
 #[test]
 fn timers_fire_while_every_worker_is_busy() {
     let _watchdog = watchdog(LIMIT, "timers_fire_while_every_worker_is_busy");
+    let _alone = one_at_a_time();
     let workers = 2;
     let rt = runtime(workers);
     let loaders = Arc::new(Loaders::start(&rt, workers, Load::Yield));
-    for _ in 0..20 {
+    let mut behind = Vec::new();
+    for _ in 0..PROBES {
         let watching = loaders.clone();
-        let behind = rt
+        let late = rt
             .block_on(rt.spawn(async move {
                 let deadline = Instant::now() + Duration::from_millis(1);
                 let mut sleep = std::pin::pin!(corun::sleep_until(deadline));
@@ -179,11 +206,9 @@ fn timers_fire_while_every_worker_is_busy() {
                 watching.most_steps_since(&at_deadline)
             }))
             .unwrap();
-        assert!(
-            behind <= MAX_STEPS_BEHIND,
-            "a load task took {behind} steps past the deadline before the sleeper woke"
-        );
+        behind.push(late);
     }
+    assert_served("a sleeper past its deadline", &mut behind);
 }
 
 /// The driving worker wakes for a timer and runs a task that does not yield until another
