@@ -4,7 +4,10 @@
 #
 # Each (runtime, workload) runs twice, with N1 and N2 operations (benches/instructions.rs);
 # (instructions(N2) - instructions(N1)) / (N2 - N1) is the cost of one operation, start-up,
-# shutdown and the bench thread cancelling out. Installs valgrind if missing.
+# shutdown and the bench thread cancelling out. The count still moves by a few percent
+# between runs: corun and tokio tune how often a busy worker looks outside its queue from
+# the time its polls take, and under valgrind everything takes ~50x longer. So each value is
+# the median of three such pairs. Installs valgrind if missing.
 #
 #   bash benches/instructions.sh                 # every workload
 #   bash benches/instructions.sh spawn_join      # one
@@ -32,12 +35,19 @@ count() {
 
 echo "| workload | corun | tokio | async-executor |"
 echo "|---|---|---|---|"
+# Instructions of one operation, from one pair of runs.
+per_operation() {
+    local small large
+    small=$(count "$1" "$2" "$n1")
+    large=$(count "$1" "$2" "$n2")
+    echo $(( (large - small) / (n2 - n1) ))
+}
+
 for workload in "${workloads[@]}"; do
     row="| $workload |"
     for runtime in corun tokio async-executor; do
-        small=$(count "$runtime" "$workload" "$n1")
-        large=$(count "$runtime" "$workload" "$n2")
-        row="$row $(( (large - small) / (n2 - n1) )) |"
+        median=$(for _ in 1 2 3; do per_operation "$runtime" "$workload"; done | sort -n | sed -n 2p)
+        row="$row $median |"
     done
     echo "$row"
 done

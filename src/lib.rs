@@ -29,7 +29,7 @@ pub mod combinators;
 mod executor;
 pub mod group;
 mod sync;
-mod task;
+pub mod task;
 pub mod timer;
 mod unwind;
 

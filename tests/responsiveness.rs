@@ -241,3 +241,72 @@ fn a_driver_that_runs_a_long_task_hands_the_timers_over() {
         long.await.unwrap();
     });
 }
+
+/// On a one-worker runtime: `handles` finished tasks, and a sibling spawned after them (so
+/// queued behind the looping task). Returns whether the sibling ran while `looping`
+/// awaited every handle, one after the other.
+fn sibling_runs_during<F, Fut>(looping: F) -> bool
+where
+    F: FnOnce(Vec<corun::JoinHandle<()>>, Arc<AtomicBool>) -> Fut + Send + 'static,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    let rt = runtime(1);
+    rt.block_on(rt.spawn(async move {
+        let handles: Vec<_> = (0..10_000).map(|_| corun::spawn(async {})).collect();
+        // Let every one of them finish first: each yield lets the queue drain.
+        while !handles.iter().all(corun::JoinHandle::is_finished) {
+            corun::yield_now().await;
+        }
+        let sibling_ran = Arc::new(AtomicBool::new(false));
+        let sibling = corun::spawn({
+            let ran = sibling_ran.clone();
+            async move { ran.store(true, SeqCst) }
+        });
+        let ran_during = looping(handles, sibling_ran).await;
+        sibling.await.unwrap();
+        ran_during
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_loop_over_finished_handles_lets_a_sibling_run() {
+    let _watchdog = watchdog(LIMIT, "a_loop_over_finished_handles_lets_a_sibling_run");
+    let ran = sibling_runs_during(|handles, sibling_ran| async move {
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        sibling_ran.load(SeqCst)
+    });
+    assert!(
+        ran,
+        "the loop kept the only worker for all 10 000 ready handles"
+    );
+}
+
+#[test]
+fn a_loop_over_an_elapsed_sleep_lets_a_sibling_run() {
+    let _watchdog = watchdog(LIMIT, "a_loop_over_an_elapsed_sleep_lets_a_sibling_run");
+    let ran = sibling_runs_during(|_handles, sibling_ran| async move {
+        let mut sleep = std::pin::pin!(corun::sleep(Duration::ZERO));
+        for _ in 0..10_000 {
+            sleep.as_mut().await;
+        }
+        sibling_ran.load(SeqCst)
+    });
+    assert!(ran, "the loop kept the only worker for 10 000 ready sleeps");
+}
+
+#[test]
+fn unconstrained_opts_out_of_the_budget() {
+    let _watchdog = watchdog(LIMIT, "unconstrained_opts_out_of_the_budget");
+    let ran = sibling_runs_during(|handles, sibling_ran| {
+        corun::task::unconstrained(async move {
+            for handle in handles {
+                handle.await.unwrap();
+            }
+            sibling_ran.load(SeqCst)
+        })
+    });
+    assert!(!ran, "the sibling ran inside an unconstrained loop");
+}

@@ -29,7 +29,9 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+        if let Poll::Ready(output) =
+            crate::task::budgeted_block_on(|| future.as_mut().poll(&mut cx))
+        {
             return output;
         }
         thread_waker.0.park();

@@ -244,6 +244,8 @@ impl<T> Future for TaskHandle<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let Some(child) = &mut self.child else {
+            // Ready at once, like a finished task's handle: it spends from the budget.
+            ready!(crate::task::poll_spend(cx));
             return Poll::Ready(Err(TaskError::CANCELLED));
         };
         Poll::Ready(match ready!(Pin::new(&mut child.handle).poll(cx)) {

@@ -81,15 +81,18 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// The caller holds `RUNNING`.
     fn poll_future(&self, cx: &mut Context<'_>) -> Poll<()> {
         let polled = self.cell().stage.with_mut(|stage| {
-            panic::catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: `RUNNING` gives us the stage (field rules in `raw.rs`).
-                match unsafe { &mut *stage } {
-                    // SAFETY: the future lives in a heap cell that never moves, and it is
-                    // only ever dropped in place (`take_future`), so it stays pinned.
-                    Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
-                    _ => unreachable!("a task is polled only while its future is present"),
-                }
-            }))
+            // A fresh cooperative budget for the poll (see `coop.rs`).
+            super::coop::budgeted(|| {
+                panic::catch_unwind(AssertUnwindSafe(|| {
+                    // SAFETY: `RUNNING` gives us the stage (field rules in `raw.rs`).
+                    match unsafe { &mut *stage } {
+                        // SAFETY: the future lives in a heap cell that never moves, and it is
+                        // only ever dropped in place (`take_future`), so it stays pinned.
+                        Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
+                        _ => unreachable!("a task is polled only while its future is present"),
+                    }
+                }))
+            })
         });
         let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,

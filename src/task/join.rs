@@ -1,13 +1,14 @@
 //! `JoinHandle`: the owned permission to await a task's output.
 
 use super::abort::AbortHandle;
+use super::coop;
 use super::error::JoinError;
 use super::raw::RawTask;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 /// An owned handle to a spawned task: await it for the task's output.
 ///
@@ -102,6 +103,9 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // A finished task's handle is always ready: it spends from the awaiting task's
+        // cooperative budget (see `coop.rs`).
+        ready!(coop::poll_spend(cx));
         let mut output = Poll::Pending;
         // SAFETY: `output` is a `Poll<Result<T, JoinError>>` and `T` is the task's output
         // type (this handle was created with the task); we are its `JoinHandle`.
@@ -109,6 +113,9 @@ impl<T> Future for JoinHandle<T> {
             self.raw
                 .try_read_output((&mut output as *mut Poll<Self::Output>).cast(), cx.waker())
         };
+        if output.is_pending() {
+            coop::refund();
+        }
         output
     }
 }

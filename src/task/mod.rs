@@ -1,17 +1,31 @@
-//! The raw task: one allocation holding a future, its state word, its output and its join
-//! waker; the handles that own references to it; and the scheduler interface.
+//! Tasks: the handles of a spawned task ([`JoinHandle`], [`AbortHandle`]), why it produced
+//! no value ([`JoinError`]), and the cooperative budget ([`unconstrained`]).
 //!
-//! This module knows nothing of workers or queues: it calls back into a [`Schedule`]
-//! implementation when a task must be queued or has finished. The design follows
-//! `async-task` and tokio's `runtime::task`: a header at offset zero with an atomic state
-//! word (flags plus reference count, see `state.rs`) and a vtable, so a task can be
-//! referenced by a thin pointer whatever its future's type.
+//! A task gives its worker back at every `.await` that is not ready. So that a task whose
+//! awaits keep finding corun's futures ready (finished handles, elapsed sleeps) gives it
+//! back too, each poll of a task has a budget of 128 such completions; past it, the next
+//! corun future makes the task yield once. [`unconstrained`] lifts the budget for one
+//! future.
 //!
-//! References: the owner list's `Task`, each queued `Notified`, the `JoinHandle`, every
-//! `AbortHandle`, every `Waker` clone, and, while polling or cancelling, the poller. The
-//! last one to go frees the allocation.
+//! ```
+//! corun::run(async {
+//!     let handle: corun::task::JoinHandle<u32> = corun::spawn(async { 7 });
+//!     assert_eq!(handle.await.unwrap(), 7);
+//! });
+//! ```
+
+// Inside: the raw task, one allocation holding a future, its state word, its output and its
+// join waker; the handles that own references to it; and the scheduler interface. This
+// module knows nothing of workers or queues: it calls back into a `Schedule` implementation
+// when a task must be queued or has finished. The design follows `async-task` and tokio's
+// `runtime::task`: a header at offset zero with an atomic state word (flags plus reference
+// count, see `state.rs`) and a vtable, so a task can be referenced by a thin pointer
+// whatever its future's type. References: the owner list's `Task`, each queued `Notified`,
+// the `JoinHandle`, every `AbortHandle`, every `Waker` clone, and, while polling or
+// cancelling, the poller. The last one to go frees the allocation.
 
 mod abort;
+mod coop;
 mod error;
 mod harness;
 mod join;
@@ -43,6 +57,8 @@ mod loom_wake_by_ref;
 mod loom_wake_while_running;
 
 pub use abort::AbortHandle;
+pub(crate) use coop::{budgeted_block_on, poll_spend};
+pub use coop::{unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use join::JoinHandle;
 pub(crate) use list::OwnedTasks;

@@ -5,7 +5,7 @@ use crate::executor::Handle;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 /// Waits until `duration` has passed: `asyncio.sleep(seconds)`.
@@ -195,12 +195,13 @@ impl Future for Sleep {
                 fired
             }
         };
-        if elapsed {
-            this.state = State::Elapsed;
-            Poll::Ready(())
-        } else {
-            Poll::Pending
+        if !elapsed {
+            return Poll::Pending;
         }
+        this.state = State::Elapsed;
+        // An elapsed sleep is always ready: it spends from the task's cooperative budget.
+        ready!(crate::task::poll_spend(cx));
+        Poll::Ready(())
     }
 }
 
