@@ -174,6 +174,27 @@ MUTATIONS = [
         test("responsiveness", "a_driver_that_runs_a_long_task_hands_the_timers_over"),
     ),
     Mutation(
+        "the LIFO slot's take reads then clears instead of swapping",
+        "src/task/slot.rs",
+        "        let taken = self.task.swap(ptr::null_mut(), AcqRel);",
+        "        let taken = self.task.load(Acquire);\n        let _ = self.task.swap(ptr::null_mut(), AcqRel);",
+        loom("loom_lifo_steal"),
+    ),
+    Mutation(
+        "nobody watches an occupied LIFO slot",
+        "src/executor/lifo.rs",
+        "        if !others_occupied {",
+        "        if true || !others_occupied {",
+        test("responsiveness", "a_task_woken_into_the_lifo_slot_is_not_stranded_behind_a_long_poll"),
+    ),
+    Mutation(
+        "a ready JoinHandle spends no budget",
+        "src/task/join.rs",
+        "        ready!(coop::poll_spend(cx));\n",
+        "",
+        test("responsiveness", "a_loop_over_finished_handles_lets_a_sibling_run"),
+    ),
+    Mutation(
         "unpark notifies without the lock hand-off",
         "src/executor/park.rs",
         "        drop(self.lock.lock());\n        self.condvar.notify_one();",

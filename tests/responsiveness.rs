@@ -310,3 +310,41 @@ fn unconstrained_opts_out_of_the_budget() {
     });
     assert!(!ran, "the sibling ran inside an unconstrained loop");
 }
+
+/// A task woken into its worker's LIFO slot by a task that then runs for a long time (here:
+/// until the woken task has run) must not wait behind it while the other worker is idle.
+#[test]
+fn a_task_woken_into_the_lifo_slot_is_not_stranded_behind_a_long_poll() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "a_task_woken_into_the_lifo_slot_is_not_stranded_behind_a_long_poll",
+    );
+    let _alone = one_at_a_time();
+    let rt = runtime(2);
+    for _ in 0..10 {
+        rt.block_on(rt.spawn(async {
+            let (tx, rx) = futures::channel::oneshot::channel::<()>();
+            let started = Arc::new(AtomicBool::new(false));
+            let ran = Arc::new(AtomicBool::new(false));
+            let woken = corun::spawn({
+                let (started, ran) = (started.clone(), ran.clone());
+                async move {
+                    started.store(true, SeqCst);
+                    rx.await.unwrap();
+                    ran.store(true, SeqCst);
+                }
+            });
+            while !started.load(SeqCst) {
+                corun::yield_now().await;
+            }
+            // Woken from this task's poll: into this worker's LIFO slot. This poll then
+            // does not return until the woken task has run elsewhere.
+            tx.send(()).unwrap();
+            while !ran.load(SeqCst) {
+                std::hint::spin_loop();
+            }
+            woken.await.unwrap();
+        }))
+        .unwrap();
+    }
+}

@@ -16,7 +16,10 @@
 //!
 //! State layout: bits `0..16` searching, bits `16..` unparked.
 
-use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::sync::atomic::{
+    AtomicUsize,
+    Ordering::{Relaxed, SeqCst},
+};
 use crate::sync::Mutex;
 
 const UNPARKED_SHIFT: u32 = 16;
@@ -83,6 +86,13 @@ impl Idle {
         let index = sleepers.pop()?;
         self.state.fetch_add(SEARCHING_ONE | UNPARKED_ONE, SeqCst);
         Some(index)
+    }
+
+    /// True if some worker may be parked: a relaxed hint for a caller that only then
+    /// takes the full `worker_to_notify` path.
+    pub(crate) fn has_parked_hint(&self) -> bool {
+        // Relaxed: a hint, as documented.
+        Counts(self.state.load(Relaxed)).unparked() < self.num_workers
     }
 
     fn should_notify(&self) -> bool {

@@ -19,6 +19,7 @@ mod driver;
 mod handle;
 mod idle;
 mod inject;
+mod lifo;
 mod pacer;
 mod park;
 mod runtime;

@@ -17,6 +17,7 @@ use super::blocking::BlockingPool;
 use super::driver::Driver;
 use super::idle::Idle;
 use super::inject::Inject;
+use super::lifo::LifoSlot;
 use super::park::Parker;
 use super::worker;
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
@@ -30,8 +31,9 @@ use std::time::Duration;
 pub(crate) type Notified = task::Notified<Arc<Shared>>;
 
 pub(crate) struct Shared {
-    /// Per worker, what the other workers use: its queue's stealer and its parker.
-    pub(super) remotes: Box<[Remote]>,
+    /// Per worker, what the other workers use: its queue's stealer, its parker, its LIFO
+    /// slot. Each on its own cache line: a worker writes its own often.
+    pub(super) remotes: Box<[CachePadded<Remote>]>,
     pub(super) inject: Inject<Notified>,
     pub(super) idle: Idle,
     pub(super) owned: OwnedTasks<Arc<Shared>>,
@@ -42,12 +44,19 @@ pub(crate) struct Shared {
     shutdown: CachePadded<AtomicBool>,
     /// Spreads spawns from outside the workers over the owner list's shards.
     next_shard: CachePadded<AtomicUsize>,
+    /// Set while a parked worker watches the LIFO slots (see `lifo.rs`).
+    pub(super) lifo_watch: CachePadded<AtomicBool>,
 }
 
 pub(super) struct Remote {
     pub(super) stealer: Stealer<Notified>,
     /// Shared with the driver while this worker is the driving one.
     pub(super) parker: Arc<Parker>,
+    /// The task woken last by a task of this worker: it runs next (see `lifo.rs`).
+    pub(super) lifo: LifoSlot,
+    /// Polls this worker has started: a watcher that sees it stand still knows the worker
+    /// is inside one long poll.
+    pub(super) polls: AtomicUsize,
 }
 
 /// Where a task being queued comes from.
@@ -70,9 +79,13 @@ impl Shared {
         let num_workers = stealers.len();
         let remotes = stealers
             .into_iter()
-            .map(|stealer| Remote {
-                stealer,
-                parker: Arc::new(Parker::new()),
+            .map(|stealer| {
+                CachePadded::new(Remote {
+                    stealer,
+                    parker: Arc::new(Parker::new()),
+                    lifo: LifoSlot::new(),
+                    polls: AtomicUsize::new(0),
+                })
             })
             .collect();
         Shared {
@@ -84,6 +97,7 @@ impl Shared {
             driver,
             shutdown: CachePadded::new(AtomicBool::new(false)),
             next_shard: CachePadded::new(AtomicUsize::new(0)),
+            lifo_watch: CachePadded::new(AtomicBool::new(false)),
         }
     }
 
@@ -135,9 +149,10 @@ impl Shared {
     }
 
     /// Parks worker `index` until another thread hands it work or shutdown begins. The
-    /// driving worker (see `driver.rs`) parks at most `timeout` and returns on any wakeup,
-    /// since the driver may have woken it for an earlier deadline. Returns whether the
-    /// worker wakes up counted as searching.
+    /// driving worker (see `driver.rs`) and a worker with a `timeout` (the driver, or the
+    /// LIFO watcher) return on any wakeup, since they have something to look at: an
+    /// earlier deadline, or the slots. Returns whether the worker wakes up counted as
+    /// searching.
     pub(crate) fn park_worker(
         &self,
         index: usize,
@@ -162,7 +177,7 @@ impl Shared {
             if self.is_shutdown() {
                 return false;
             }
-            if driving {
+            if driving || timeout.is_some() {
                 // Off the parked list on our own, unless a producer took us off first (and
                 // counted us as searching).
                 return !self.idle.unpark_worker_by_id(index);

@@ -19,11 +19,12 @@
 use super::context;
 use super::driver::BeforePark;
 use super::handle::Handle;
+use super::lifo::{LifoSlot, Watch, WATCH};
 use super::pacer::Pacer;
 use super::shared::{Notified, Origin, Shared};
+use crate::sync::atomic::Ordering::Relaxed;
 use crate::sync::deque::{Steal, Worker as LocalQueue};
 use crate::sync::Arc;
-use std::cell::Cell;
 use std::io::Write;
 
 #[cfg(not(corun_loom))]
@@ -43,13 +44,23 @@ struct WorkerContext {
     index: usize,
     shared: Arc<Shared>,
     queue: LocalQueue<Notified>,
-    lifo: Cell<Option<Notified>>,
+}
+
+impl WorkerContext {
+    /// This worker's LIFO slot (in its `Remote`: other workers may take from it).
+    fn lifo(&self) -> &LifoSlot {
+        &self.shared.remotes[self.index].lifo
+    }
 }
 
 /// The loop's own state.
 struct Worker<'a> {
     cx: &'a WorkerContext,
     pacer: Pacer,
+    /// Polls started, published in `Remote::polls` for the LIFO watch.
+    polls: usize,
+    /// What this worker saw when it last took the LIFO watch.
+    watch: Watch,
     rng: FastRand,
     searching: bool,
 }
@@ -66,12 +77,13 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
         index,
         shared,
         queue,
-        lifo: Cell::new(None),
     };
     CURRENT.set(&cx, || {
         Worker {
             cx: &cx,
             pacer: Pacer::new(),
+            polls: 0,
+            watch: Watch::default(),
             rng: FastRand::new(index),
             searching: false,
         }
@@ -82,7 +94,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
     // holds a stealer of it, so the queued tasks would keep `Shared` (and through it the
     // deque) alive for ever. The futures themselves are cancelled by the shutdown, through
     // the owner list.
-    drop(cx.lifo.take());
+    drop(cx.lifo().take());
     while let Some(task) = cx.queue.pop() {
         drop(task);
     }
@@ -104,8 +116,8 @@ pub(super) fn schedule_local(
     let queued = with_local(shared, |cx| {
         let task = task.take().expect("taken once");
         let displaced = match origin {
-            Origin::Wake => match cx.lifo.replace(Some(task)) {
-                None => return,
+            Origin::Wake => match cx.lifo().put(task) {
+                None => return shared.lifo_filled(),
                 Some(displaced) => displaced,
             },
             Origin::Spawn | Origin::Yield => task,
@@ -154,7 +166,7 @@ impl Worker<'_> {
                 return Some(task);
             }
         }
-        if let Some(task) = self.cx.lifo.take() {
+        if let Some(task) = self.cx.lifo().take() {
             return Some(task);
         }
         if let Some(task) = self.cx.queue.pop() {
@@ -212,17 +224,28 @@ impl Worker<'_> {
                 self.shared().notify_parked();
             }
         }
-        task.run();
+        self.poll(task);
         for _ in 0..MAX_LIFO_POLLS {
-            match self.cx.lifo.take() {
-                Some(task) => task.run(),
+            match self.cx.lifo().take() {
+                Some(task) => self.poll(task),
                 None => return,
             }
         }
-        if let Some(task) = self.cx.lifo.take() {
+        if let Some(task) = self.cx.lifo().take() {
             self.cx.queue.push(task);
             self.shared().notify_parked();
         }
+    }
+
+    /// Runs one poll of `task`, counting it for the LIFO watch.
+    #[inline]
+    fn poll(&mut self, task: Notified) {
+        self.polls = self.polls.wrapping_add(1);
+        // Relaxed: a watcher only needs to see it move eventually (see `lifo.rs`).
+        self.shared().remotes[self.cx.index]
+            .polls
+            .store(self.polls, Relaxed);
+        task.run();
     }
 
     /// This worker gave up the driving role to run tasks. If timers are pending, a parked
@@ -238,15 +261,26 @@ impl Worker<'_> {
     fn park(&mut self) {
         let shared = &*self.cx.shared;
         let index = self.cx.index;
-        match shared.driver.before_park(&shared.remotes[index].parker) {
-            BeforePark::Ran => self.hand_over_driving(),
-            BeforePark::Follow => {
-                self.searching = shared.park_worker(index, self.searching, false, None);
-            }
-            BeforePark::Drive(timeout) => {
-                self.searching = shared.park_worker(index, self.searching, true, timeout);
-                shared.driver.after_park();
-                self.hand_over_driving();
+        let (driving, timeout) = match shared.driver.before_park(&shared.remotes[index].parker) {
+            BeforePark::Ran => return self.hand_over_driving(),
+            BeforePark::Follow => (false, None),
+            BeforePark::Drive(timeout) => (true, timeout),
+        };
+        // Another worker's LIFO slot is occupied: watch it (see `lifo.rs`).
+        let watching = shared.begin_lifo_watch(index, &mut self.watch);
+        let timeout = match (watching, timeout) {
+            (true, Some(timeout)) => Some(timeout.min(WATCH)),
+            (true, None) => Some(WATCH),
+            (false, timeout) => timeout,
+        };
+        self.searching = shared.park_worker(index, self.searching, driving, timeout);
+        if driving {
+            shared.driver.after_park();
+            self.hand_over_driving();
+        }
+        if watching {
+            if let Some(stranded) = shared.end_lifo_watch(&self.watch) {
+                self.cx.queue.push(stranded);
             }
         }
         // The time parked was not work.

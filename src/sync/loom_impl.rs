@@ -3,7 +3,9 @@
 pub(crate) use loom::sync::Arc;
 
 pub(crate) mod atomic {
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{
+        fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering,
+    };
 }
 
 pub(crate) use loom::cell::UnsafeCell;

@@ -30,6 +30,23 @@ pub(crate) mod atomic {
         }
     }
 
+    #[derive(Debug)]
+    pub(crate) struct AtomicPtr<T>(std::sync::atomic::AtomicPtr<T>);
+
+    impl<T> AtomicPtr<T> {
+        pub(crate) const fn new(value: *mut T) -> Self {
+            Self(std::sync::atomic::AtomicPtr::new(value))
+        }
+        #[inline]
+        pub(crate) fn load(&self, order: Ordering) -> *mut T {
+            self.0.load(order)
+        }
+        #[inline]
+        pub(crate) fn swap(&self, value: *mut T, order: Ordering) -> *mut T {
+            self.0.swap(value, order)
+        }
+    }
+
     #[derive(Debug, Default)]
     pub(crate) struct AtomicU64(std::sync::atomic::AtomicU64);
 

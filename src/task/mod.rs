@@ -31,6 +31,7 @@ mod harness;
 mod join;
 mod list;
 mod raw;
+mod slot;
 mod state;
 mod waker;
 
@@ -43,6 +44,9 @@ mod loom_abort_complete_drop;
 #[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/task_join_waker.rs"]
 mod loom_join_waker;
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_lifo_steal.rs"]
+mod loom_lifo_steal;
 #[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/task_owned_list.rs"]
 mod loom_owned_list;
@@ -62,6 +66,7 @@ pub use coop::{unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use join::JoinHandle;
 pub(crate) use list::OwnedTasks;
+pub(crate) use slot::NotifiedSlot;
 pub(crate) use waker::{drop_any_waker, wake_any, wake_any_by_ref};
 
 use raw::{Header, RawTask};

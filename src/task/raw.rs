@@ -122,6 +122,10 @@ impl RawTask {
         RawTask { ptr }
     }
 
+    pub(super) fn as_ptr(self) -> NonNull<Header> {
+        self.ptr
+    }
+
     pub(super) fn header(&self) -> &Header {
         // SAFETY: a `RawTask` is only made from a live allocation, and its holder owns a
         // reference that keeps it alive for as long as `&self` lives.
