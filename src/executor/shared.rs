@@ -17,7 +17,7 @@ use super::blocking::BlockingPool;
 use super::driver::Driver;
 use super::idle::Idle;
 use super::inject::Inject;
-use super::lifo::LifoSlot;
+use super::lifo::{self, Lifo};
 use super::park::Parker;
 use super::worker;
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
@@ -44,19 +44,17 @@ pub(crate) struct Shared {
     shutdown: CachePadded<AtomicBool>,
     /// Spreads spawns from outside the workers over the owner list's shards.
     next_shard: CachePadded<AtomicUsize>,
-    /// Set while a parked worker watches the LIFO slots (see `lifo.rs`).
-    pub(super) lifo_watch: CachePadded<AtomicBool>,
+    /// Who watches the LIFO slots (see `lifo.rs`).
+    pub(super) lifo_watch: CachePadded<AtomicUsize>,
 }
 
 pub(super) struct Remote {
     pub(super) stealer: Stealer<Notified>,
     /// Shared with the driver while this worker is the driving one.
     pub(super) parker: Arc<Parker>,
-    /// The task woken last by a task of this worker: it runs next (see `lifo.rs`).
-    pub(super) lifo: LifoSlot,
-    /// Polls this worker has started: a watcher that sees it stand still knows the worker
-    /// is inside one long poll.
-    pub(super) polls: AtomicUsize,
+    /// The LIFO slot and the poll counter: written by this worker all the time, so on a
+    /// cache line of their own, away from the fields above that stealers read.
+    pub(super) lifo: CachePadded<Lifo>,
 }
 
 /// Where a task being queued comes from.
@@ -83,8 +81,7 @@ impl Shared {
                 CachePadded::new(Remote {
                     stealer,
                     parker: Arc::new(Parker::new()),
-                    lifo: LifoSlot::new(),
-                    polls: AtomicUsize::new(0),
+                    lifo: CachePadded::new(Lifo::new()),
                 })
             })
             .collect();
@@ -97,7 +94,7 @@ impl Shared {
             driver,
             shutdown: CachePadded::new(AtomicBool::new(false)),
             next_shard: CachePadded::new(AtomicUsize::new(0)),
-            lifo_watch: CachePadded::new(AtomicBool::new(false)),
+            lifo_watch: CachePadded::new(AtomicUsize::new(lifo::NO_WATCH)),
         }
     }
 

@@ -19,12 +19,13 @@
 use super::context;
 use super::driver::BeforePark;
 use super::handle::Handle;
-use super::lifo::{LifoSlot, Watch, WATCH};
+use super::lifo::{Watch, WATCH};
 use super::pacer::Pacer;
 use super::shared::{Notified, Origin, Shared};
 use crate::sync::atomic::Ordering::Relaxed;
 use crate::sync::deque::{Steal, Worker as LocalQueue};
 use crate::sync::Arc;
+use crate::task::NotifiedSlot;
 use std::io::Write;
 
 #[cfg(not(corun_loom))]
@@ -48,8 +49,8 @@ struct WorkerContext {
 
 impl WorkerContext {
     /// This worker's LIFO slot (in its `Remote`: other workers may take from it).
-    fn lifo(&self) -> &LifoSlot {
-        &self.shared.remotes[self.index].lifo
+    fn lifo(&self) -> &NotifiedSlot<Arc<Shared>> {
+        &self.shared.remotes[self.index].lifo.slot
     }
 }
 
@@ -243,6 +244,7 @@ impl Worker<'_> {
         self.polls = self.polls.wrapping_add(1);
         // Relaxed: a watcher only needs to see it move eventually (see `lifo.rs`).
         self.shared().remotes[self.cx.index]
+            .lifo
             .polls
             .store(self.polls, Relaxed);
         task.run();

@@ -50,6 +50,12 @@ use std::time::Instant;
 /// `earliest` when nothing is pending.
 const NOTHING_PENDING: u64 = u64::MAX;
 
+/// How long after the earliest deadline timers are fired: deadlines that close together
+/// are fired in one pass (and the driver does not park for a few microseconds at a time).
+/// Linux rounds a sleep's end by as much (its default timer slack). Timers are never
+/// early; this is how late they may be, at most, on an idle runtime.
+const SLACK_NANOS: u64 = 50_000;
+
 /// `driver_deadline` when no worker is driving: arming never unparks anyone.
 const NO_DRIVER: u64 = 0;
 
@@ -213,10 +219,11 @@ impl Timer {
         shard
     }
 
-    /// Unparks the driving worker if it would otherwise sleep past `when`.
-    fn notify_driver(&self, when: u64) {
+    /// Unparks the driving worker if it would otherwise sleep past `deadline` (and its
+    /// slack).
+    fn notify_driver(&self, deadline: u64) {
         // SeqCst: see "The wake-up protocol" above; pairs with the stores in `before_park`.
-        if when < self.driver_deadline.load(SeqCst) {
+        if deadline.saturating_add(SLACK_NANOS) < self.driver_deadline.load(SeqCst) {
             if let Some(parker) = &*self.driver.lock() {
                 parker.unpark();
             }
@@ -265,7 +272,7 @@ impl Driver for Timer {
         let now = self.clock.nanos(now);
         // Acquire: pairs with the lowering RMWs; a stale (later) value only delays the
         // firing to the next check or the driver.
-        if now >= self.earliest.load(Acquire) {
+        if now >= self.earliest.load(Acquire).saturating_add(SLACK_NANOS) {
             self.fire_until(now);
         }
     }
@@ -287,8 +294,9 @@ impl Driver for Timer {
         match next {
             None => BeforePark::Drive(None),
             Some(deadline) => {
-                self.driver_deadline.store(deadline, SeqCst);
-                BeforePark::Drive(Some(self.clock.until(deadline, now)))
+                let wake = deadline.saturating_add(SLACK_NANOS);
+                self.driver_deadline.store(wake, SeqCst);
+                BeforePark::Drive(Some(self.clock.until(wake, now)))
             }
         }
     }

@@ -3,8 +3,10 @@
 //! threads or runtimes.
 //!
 //! Deadlines are exact (nanoseconds on the caller's clock); the wheel's slots are ticks of
-//! [`NANOS_PER_TICK`] (1 ms). Six levels of 64 slots: level 0 slots are one tick wide,
-//! level 1 slots 64 ticks, and so on, so the wheel spans `64^6` ticks, about 2.2 years. An
+//! `2^TICK_SHIFT` ns (65.5 µs: a tick is a shift, and an entry waits in the list of its
+//! tick for at most that long, so the list of the tick just reached stays short). Six
+//! levels of 64 slots: level 0 slots are one tick wide (level 0 spans 4.2 ms), level 1
+//! slots 64 ticks (268 ms), and so on, so the wheel spans `64^6` ticks, about 52 days. An
 //! entry is filed by its deadline's tick at the level of the highest 6-bit digit in which
 //! that tick differs from `elapsed` (the last tick processed), so it sits in a slot that
 //! lies ahead of `elapsed` within its level. When that slot comes due, each of its entries
@@ -29,8 +31,8 @@ use std::task::Waker;
 /// The key of no entry: the end of a list.
 pub(super) const NIL: u32 = u32::MAX;
 
-/// One tick, the width of a level-0 slot.
-pub(crate) const NANOS_PER_TICK: u64 = 1_000_000;
+/// One tick, the width of a level-0 slot, is `2^TICK_SHIFT` nanoseconds.
+pub(super) const TICK_SHIFT: u32 = 16;
 
 const NUM_LEVELS: usize = 6;
 
@@ -82,7 +84,7 @@ impl Filed {
 }
 
 fn tick_of(deadline: u64) -> u64 {
-    deadline / NANOS_PER_TICK
+    deadline >> TICK_SHIFT
 }
 
 impl Wheel {
@@ -180,7 +182,9 @@ impl Wheel {
             if filed.level() == 0 {
                 level.earliest(filed.index())
             } else {
-                tick.saturating_mul(NANOS_PER_TICK)
+                tick.checked_shl(TICK_SHIFT)
+                    .filter(|nanos| nanos >> TICK_SHIFT == tick)
+                    .unwrap_or(u64::MAX)
             }
         });
         let in_current = self.earliest_in(self.current);

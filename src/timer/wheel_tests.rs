@@ -5,7 +5,8 @@ use crate::sync::Mutex;
 use std::sync::Arc;
 use std::task::Wake;
 
-const MS: u64 = NANOS_PER_TICK;
+/// A millisecond: about 15 ticks.
+const MS: u64 = 1_000_000;
 
 /// Records the ids of the wakers it was woken through, in order.
 #[derive(Default)]
@@ -49,7 +50,7 @@ fn random_deadlines_fire_at_their_instant_never_early_never_late() {
         x ^= x >> 7;
         x ^= x << 17;
         let ticks = 1 + x % (1 << (6 * (1 + x as usize % 5)));
-        let deadline = ticks * MS + (x >> 40) % MS;
+        let deadline = (ticks << TICK_SHIFT) + (x >> 40) % (1 << TICK_SHIFT);
         wheel.insert(deadline, &waker(deadline, &log)).unwrap();
         deadlines.push(deadline);
     }
@@ -109,7 +110,7 @@ fn deadlines_on_four_levels_fire_at_their_instant() {
 fn deadlines_beyond_the_wheel_wait_at_the_top_level() {
     let log = Arc::new(Log::default());
     let mut wheel = Wheel::new();
-    let far = (5 * MAX_DURATION + 12_345) * MS;
+    let far = (5 * MAX_DURATION + 12_345) << TICK_SHIFT;
     wheel.insert(far, &waker(1, &log)).unwrap();
     wheel.insert(u64::MAX, &waker(2, &log)).unwrap();
     let mut now = 0;
@@ -126,18 +127,19 @@ fn reset_moves_an_entry_earlier_and_later() {
     let log = Arc::new(Log::default());
     let mut wheel = Wheel::new();
     let key = wheel.insert(10_000 * MS, &waker(1, &log)).unwrap();
-    assert!(!wheel.reset(key, 50 * MS));
-    assert_eq!(wheel.next_expiration(), Some(50 * MS));
-    assert!(!wheel.reset(key, 70 * MS));
-    assert!(advance(&mut wheel, 70 * MS - 1, &log).is_empty());
-    assert_eq!(advance(&mut wheel, 70 * MS, &log), [1]);
+    // Within level 0 (4.2 ms), where the next expiration is the exact deadline.
+    assert!(!wheel.reset(key, 3 * MS));
+    assert_eq!(wheel.next_expiration(), Some(3 * MS));
+    assert!(!wheel.reset(key, 3 * MS + 500_000));
+    assert!(advance(&mut wheel, 3 * MS + 499_999, &log).is_empty());
+    assert_eq!(advance(&mut wheel, 3 * MS + 500_000, &log), [1]);
     assert!(wheel.is_fired(key));
     // Re-arming a fired entry, and re-arming into the past.
-    assert!(!wheel.reset(key, 90 * MS));
+    assert!(!wheel.reset(key, 4 * MS));
     assert!(wheel.poll_fired(key, &waker(2, &log)).is_err());
-    assert_eq!(advance(&mut wheel, 90 * MS, &log), [2]);
+    assert_eq!(advance(&mut wheel, 4 * MS, &log), [2]);
     assert!(
-        wheel.reset(key, 80 * MS),
+        wheel.reset(key, 3 * MS + 800_000),
         "a time already passed is due at once"
     );
     assert!(wheel.is_fired(key));
