@@ -18,31 +18,29 @@ use sync_wrapper::SyncWrapper;
 /// assert_eq!(err.to_string(), "task panicked: boom");
 /// ```
 pub struct JoinError {
-    repr: Repr,
+    /// `None`: cancelled. Boxed, so that the error (and every task's output slot, which
+    /// holds a `Result<T, JoinError>`) is one pointer: the cancellation that is the common
+    /// case costs nothing, the rare panic one allocation.
+    panic: Option<Box<Panic>>,
 }
 
-enum Repr {
-    Cancelled,
-    Panic {
-        /// Only reachable by value or `&mut`, so wrapping it makes `JoinError: Sync`.
-        payload: SyncWrapper<Box<dyn Any + Send + 'static>>,
-        /// The message, copied out at construction for `Display` (which only has `&self`).
-        message: Option<String>,
-    },
+struct Panic {
+    /// Only reachable by value or `&mut`, so wrapping it makes `JoinError: Sync`.
+    payload: SyncWrapper<Box<dyn Any + Send + 'static>>,
+    /// The message, copied out at construction for `Display` (which only has `&self`).
+    message: Option<String>,
 }
 
 impl JoinError {
     pub(crate) fn cancelled() -> JoinError {
-        JoinError {
-            repr: Repr::Cancelled,
-        }
+        JoinError { panic: None }
     }
 
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
         let message = panic_message(&*payload);
         let payload = SyncWrapper::new(payload);
         JoinError {
-            repr: Repr::Panic { payload, message },
+            panic: Some(Box::new(Panic { payload, message })),
         }
     }
 
@@ -56,7 +54,7 @@ impl JoinError {
     /// });
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        self.panic.is_none()
     }
 
     /// True if the task panicked.
@@ -68,7 +66,7 @@ impl JoinError {
     /// });
     /// ```
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic { .. })
+        self.panic.is_some()
     }
 
     /// The panic payload, to pass to [`std::panic::resume_unwind`].
@@ -99,9 +97,9 @@ impl JoinError {
     /// });
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
-            Repr::Panic { payload, .. } => Ok(payload.into_inner()),
-            Repr::Cancelled => Err(self),
+        match self.panic {
+            Some(panic) => Ok(panic.payload.into_inner()),
+            None => Err(self),
         }
     }
 }
@@ -116,28 +114,26 @@ fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Cancelled => f.write_str("task was cancelled"),
-            Repr::Panic {
+        match self.panic.as_deref() {
+            None => f.write_str("task was cancelled"),
+            Some(Panic {
                 message: Some(message),
                 ..
-            } => write!(f, "task panicked: {message}"),
-            Repr::Panic { message: None, .. } => f.write_str("task panicked"),
+            }) => write!(f, "task panicked: {message}"),
+            Some(Panic { message: None, .. }) => f.write_str("task panicked"),
         }
     }
 }
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Cancelled => f.write_str("JoinError::Cancelled"),
-            Repr::Panic {
+        match self.panic.as_deref() {
+            None => f.write_str("JoinError::Cancelled"),
+            Some(Panic {
                 message: Some(message),
                 ..
-            } => {
-                write!(f, "JoinError::Panic({message:?})")
-            }
-            Repr::Panic { message: None, .. } => f.write_str("JoinError::Panic(..)"),
+            }) => write!(f, "JoinError::Panic({message:?})"),
+            Some(Panic { message: None, .. }) => f.write_str("JoinError::Panic(..)"),
         }
     }
 }
