@@ -225,16 +225,23 @@ MUTATIONS = [
     Mutation(
         "shutdown forgets to cancel the listed tasks",
         "src/task/list.rs",
-        "            for (_, task) in tasks {\n                task.shutdown();\n            }",
-        "            drop(tasks);",
+        "                task.shutdown();",
+        "                drop(task);",
         loom("loom_shutdown"),
     ),
     Mutation(
         "shutdown forgets to cancel the listed tasks (integration)",
         "src/task/list.rs",
-        "            for (_, task) in tasks {\n                task.shutdown();\n            }",
-        "            drop(tasks);",
+        "                task.shutdown();",
+        "                drop(task);",
         test("shutdown", "drop_drops_every_pending_task_once"),
+    ),
+    Mutation(
+        "owner list: unlinking leaves the predecessor pointing at the task",
+        "src/task/list.rs",
+        "Some(prev) => links(prev).next.with_mut(|link| *link = next),",
+        "Some(_) => {}",
+        loom("neighbours_unlink_racing_with_close"),
     ),
     Mutation(
         "LIFO slot uncapped",

@@ -43,7 +43,7 @@ fn bind_and_run_while_closing(gate_open: bool) {
         let binder = {
             let scheduler = scheduler.clone();
             loom::thread::spawn(move || {
-                if let Some(notified) = scheduler.owned.bind(task, notified, 0) {
+                if let Some(notified) = scheduler.owned.bind(task, notified) {
                     notified.run();
                 }
             })
@@ -78,4 +78,39 @@ fn bind_and_complete_racing_with_close() {
 #[test]
 fn bind_and_park_racing_with_close() {
     bind_and_run_while_closing(false);
+}
+
+/// Two tasks in one shard, so that they are linked to each other: the first completes and
+/// unlinks itself (fixing up its neighbour's links) while shutdown pops the list from the
+/// head. Each future is dropped once, each task freed, and the list ends empty.
+#[test]
+fn neighbours_unlink_racing_with_close() {
+    loom::model(|| {
+        let scheduler = Arc::new(ListScheduler {
+            owned: OwnedTasks::new(1),
+            queue: Mutex::new(VecDeque::new()),
+        });
+        let finishing = Gate::new(true);
+        let parking = Gate::new(false);
+        let (task, notified, first) = task::new(WaitGate(finishing.clone()), scheduler.clone());
+        let first_notified = scheduler.owned.bind(task, notified).unwrap();
+        let (task, notified, second) = task::new(WaitGate(parking.clone()), scheduler.clone());
+        let second_notified = scheduler.owned.bind(task, notified).unwrap();
+        let runner = loom::thread::spawn(move || first_notified.run());
+        scheduler.owned.close_and_cancel_all();
+        runner.join().unwrap();
+        // Shutdown cancels what is idle; the queued first run of the second is released.
+        drop(second_notified);
+
+        assert!(scheduler.owned.is_empty());
+        assert!(first.is_finished() && second.is_finished());
+        for gate in [&finishing, &parking] {
+            assert_eq!(gate.future_drops.load(SeqCst), 1, "dropped exactly once");
+        }
+        drop(futures::executor::block_on(first));
+        assert!(matches!(futures::executor::block_on(second), Err(error) if error.is_cancelled()));
+        finishing.drop_waker();
+        parking.drop_waker();
+        assert_eq!(Arc::strong_count(&scheduler), 1, "a task was leaked");
+    });
 }

@@ -42,8 +42,6 @@ pub(crate) struct Shared {
     pub(super) driver: Box<dyn Driver>,
     /// Read by every worker on every tick; written once.
     shutdown: CachePadded<AtomicBool>,
-    /// Spreads spawns from outside the workers over the owner list's shards.
-    next_shard: CachePadded<AtomicUsize>,
     /// Who watches the LIFO slots (see `lifo.rs`).
     pub(super) lifo_watch: CachePadded<AtomicUsize>,
 }
@@ -93,7 +91,6 @@ impl Shared {
             blocking,
             driver,
             shutdown: CachePadded::new(AtomicBool::new(false)),
-            next_shard: CachePadded::new(AtomicUsize::new(0)),
             lifo_watch: CachePadded::new(AtomicUsize::new(lifo::NO_WATCH)),
         }
     }
@@ -110,10 +107,7 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (task, notified, join) = task::new(future, this.clone());
-        let shard = worker::current_index(this)
-            // Relaxed: only spreads load; any value is correct.
-            .unwrap_or_else(|| this.next_shard.fetch_add(1, Relaxed));
-        if let Some(notified) = this.owned.bind(task, notified, shard) {
+        if let Some(notified) = this.owned.bind(task, notified) {
             this.schedule_task(notified, Origin::Spawn);
         }
         join

@@ -69,7 +69,7 @@ pub(crate) use list::OwnedTasks;
 pub(crate) use slot::NotifiedSlot;
 pub(crate) use waker::{drop_any_waker, wake_any, wake_any_by_ref};
 
-use raw::{Header, RawTask};
+use raw::RawTask;
 use std::future::Future;
 use std::marker::PhantomData;
 
@@ -119,10 +119,6 @@ impl<S: 'static> Task<S> {
             raw,
             _scheduler: PhantomData,
         }
-    }
-
-    fn header(&self) -> &Header {
-        self.raw.header()
     }
 
     /// Shutdown: an idle task is cancelled on this thread (its future dropped here), a

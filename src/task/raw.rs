@@ -9,7 +9,8 @@
 //!
 //! # Fields in the task, and who may touch them
 //! - `header.state`: atomic, anyone holding a reference.
-//! - `header.owner_id`: written once by the owner list before the task is published.
+//! - `header.owned`: the owner list's links, only touched under the lock of the task's
+//!   shard of that list (`list.rs`).
 //! - `cell.scheduler`: immutable after construction, shared by every reference.
 //! - `cell.stage`: exclusively owned by whoever set `RUNNING` while the task is not
 //!   `COMPLETE`. After `COMPLETE`, owned by the `JoinHandle` if `JOIN_INTEREST` was set at
@@ -21,9 +22,10 @@
 
 use super::error::JoinError;
 use super::harness::Harness;
+use super::list::Links;
 use super::state::State;
 use super::Schedule;
-use crate::sync::{atomic::AtomicUsize, UnsafeCell};
+use crate::sync::UnsafeCell;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::task::{Poll, Waker};
@@ -32,8 +34,7 @@ use std::task::{Poll, Waker};
 pub(crate) struct Header {
     pub(super) state: State,
     pub(super) vtable: &'static Vtable,
-    /// The owner list's key for this task; see `list.rs`.
-    pub(super) owner_id: AtomicUsize,
+    pub(super) owned: Links,
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
 }
 
@@ -106,7 +107,7 @@ impl RawTask {
             header: Header {
                 state: State::new(),
                 vtable: vtable::<F, S>(),
-                owner_id: AtomicUsize::new(0),
+                owned: Links::new(),
                 join_waker: UnsafeCell::new(None),
             },
             scheduler,

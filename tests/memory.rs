@@ -1,0 +1,127 @@
+//! What an idle task and a pending sleep cost in heap memory, and that it comes back: a
+//! counting global allocator, 100 000 objects of each. Its own test binary with a single
+//! test, because it counts every allocation of the process.
+#![allow(clippy::disallowed_types)]
+
+mod common;
+
+use common::{watchdog, Latch, LIMIT};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicIsize, Ordering::SeqCst};
+use std::task::Poll;
+use std::time::Duration;
+
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards every call to `System` unchanged; only counts sizes on the side.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size() as isize, SeqCst);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as isize, SeqCst);
+        // SAFETY: `ptr` was allocated by `System` with `layout` (we forward every alloc).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const OBJECTS: usize = 100_000;
+
+/// The targets of the responsiveness issue, in bytes.
+const MAX_PER_IDLE_TASK: f64 = 80.0;
+const MAX_PER_PENDING_SLEEP: f64 = 96.0;
+
+/// Bookkeeping that does not grow with the objects (a queue's current block, a slab's
+/// spare capacity) may come and go while they are made.
+const FIXED_ALLOWANCE: f64 = 4096.0;
+
+fn per_object(before: isize, after: isize) -> f64 {
+    (after - before) as f64 / OBJECTS as f64
+}
+
+fn within(per_object: f64, target: f64) -> bool {
+    per_object * OBJECTS as f64 <= target * OBJECTS as f64 + FIXED_ALLOWANCE
+}
+
+#[test]
+fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
+    let _watchdog = watchdog(LIMIT, "idle_tasks_and_pending_sleeps_are_small");
+    let at_start = LIVE_BYTES.load(SeqCst);
+    let rt = corun::Runtime::builder().worker_threads(1).build().unwrap();
+
+    // The runtime's own structures (queues, thread-locals) come into being with its first
+    // task; what is measured is what each further task adds.
+    rt.block_on(rt.spawn(async {})).unwrap();
+
+    // Idle tasks: spawned, polled once, waiting for a wake that never comes.
+    let before = LIVE_BYTES.load(SeqCst);
+    let polled = Latch::new(OBJECTS);
+    let handles: Vec<_> = (0..OBJECTS)
+        .map(|_| {
+            let polled = polled.clone();
+            rt.spawn(async move {
+                polled.count_down();
+                std::future::pending::<()>().await
+            })
+        })
+        .collect();
+    polled.wait();
+    let with_handles = LIVE_BYTES.load(SeqCst);
+    let handle_bytes = (handles.capacity() * std::mem::size_of::<corun::JoinHandle<()>>()) as isize;
+    // What the runtime holds per task (the handle Vec is the test's own).
+    let per_task = per_object(before, with_handles - handle_bytes);
+
+    // Pending boxed sleeps, registered with the timer.
+    let per_sleep = rt.block_on(async {
+        let before = LIVE_BYTES.load(SeqCst);
+        let mut sleeps: Vec<Pin<Box<corun::Sleep>>> = (0..OBJECTS)
+            .map(|i| {
+                Box::pin(corun::sleep(
+                    Duration::from_secs(3_600) + Duration::from_millis(i as u64),
+                ))
+            })
+            .collect();
+        poll_fn(|cx| {
+            for sleep in &mut sleeps {
+                assert!(sleep.as_mut().poll(cx).is_pending());
+            }
+            Poll::Ready(())
+        })
+        .await;
+        let vec_bytes =
+            (sleeps.capacity() * std::mem::size_of::<Pin<Box<corun::Sleep>>>()) as isize;
+        let per_sleep = per_object(before, LIVE_BYTES.load(SeqCst) - vec_bytes);
+        drop(sleeps);
+        // A timer shard that empties keeps room for 1 024 entries and frees the rest.
+        let left = LIVE_BYTES.load(SeqCst) - before;
+        assert!(left <= 64 * 1024, "cancelled sleeps kept {left} bytes");
+        per_sleep
+    });
+    eprintln!("per idle task: {per_task:.1} bytes; per pending boxed sleep: {per_sleep:.1} bytes");
+    assert!(
+        within(per_task, MAX_PER_IDLE_TASK),
+        "{per_task:.3} bytes per idle task"
+    );
+    assert!(
+        within(per_sleep, MAX_PER_PENDING_SLEEP),
+        "{per_sleep:.3} bytes per pending sleep"
+    );
+
+    drop(handles);
+    drop(rt);
+    let left = LIVE_BYTES.load(SeqCst) - at_start;
+    assert!(
+        left as f64 <= FIXED_ALLOWANCE,
+        "the dropped runtime kept {left} bytes"
+    );
+}
