@@ -244,6 +244,13 @@ MUTATIONS = [
         loom("neighbours_unlink_racing_with_close"),
     ),
     Mutation(
+        "a firing pass stores the hint it found, overwriting a racing arm's lower one",
+        "src/timer/driver.rs",
+        "            self.earliest.fetch_min(next, AcqRel);",
+        "            self.earliest.store(next, Release);",
+        loom("an_arm_racing_with_a_pass_keeps_the_hint_low"),
+    ),
+    Mutation(
         "LIFO slot uncapped",
         "src/executor/worker.rs",
         "for _ in 0..MAX_LIFO_POLLS {",

@@ -18,6 +18,9 @@ mod wheel;
 #[path = "../../loom-tests/timer_driver_handoff.rs"]
 mod loom_timer_driver_handoff;
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/timer_earliest_hint.rs"]
+mod loom_timer_earliest_hint;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/timer_fire_cancel.rs"]
 mod loom_timer_fire_cancel;
 #[cfg(all(test, corun_loom))]
