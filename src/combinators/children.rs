@@ -2,18 +2,29 @@
 //! together.
 //!
 //! Every combinator is built on it. Like any Rust future, a combinator does nothing until
-//! first polled: then each child is spawned as a task whose `JoinHandle` sits in a
-//! `FuturesUnordered`, tagged with its argument index, so a wakeup polls only the child
-//! that finished (no O(n) scan per completion). Dropping the set aborts every child still
-//! running (and drops the ones never started): a combinator's future owns its children.
+//! first polled: then each child is spawned as a task whose future carries a [`Listing`].
+//! When the child's future is dropped (it finished, panicked or was cancelled), the
+//! listing appends the child's index to the set's shared [`Done`] list and wakes the
+//! combinator, which then polls the handles of the listed children only: O(1) work per
+//! completion, and nothing allocated per child besides its task (a `FuturesUnordered`
+//! costs a node and a waker per child).
+//!
+//! A child is listed when its future is dropped, a moment *before* its task stores the
+//! output and completes, so its handle may still be pending when polled. The handle then
+//! holds the combinator's waker and wakes it at completion; meanwhile the child is the
+//! set's `settling` one, polled first next time. (The handle is also pending when the
+//! task's cooperative budget is spent; the budget woke the task already.) Dropping the set
+//! aborts every child still running and drops the ones never started: a combinator's
+//! future owns its children.
 
+use crate::sync::{Arc, Mutex};
 use crate::task::{JoinError, JoinHandle};
-use futures_core::Stream;
-use futures_util::stream::FuturesUnordered;
+use pin_project_lite::pin_project;
 use std::future::Future;
+use std::mem;
 use std::panic::resume_unwind;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 
 /// A finished child: its argument index and what its task returned.
 pub(crate) type Finished<T> = (usize, Result<T, JoinError>);
@@ -21,30 +32,64 @@ pub(crate) type Finished<T> = (usize, Result<T, JoinError>);
 pub(crate) struct ChildSet<F: Future> {
     /// The children, until the first poll spawns them.
     unstarted: Vec<F>,
-    running: FuturesUnordered<Child<F::Output>>,
-    /// Set once `cancel_all` ran: what is still running is being cancelled.
+    /// Each child's handle, by argument index, until the child is returned.
+    handles: Vec<Option<JoinHandle<F::Output>>>,
+    /// Children spawned and not yet returned.
+    running: usize,
+    /// Where the children list themselves.
+    done: Arc<Mutex<Done>>,
+    /// How many listed children were taken.
+    taken: usize,
+    /// A listed child whose handle was still pending: it is polled first.
+    settling: Option<usize>,
+    /// Set once `poll_cancelled` ran: what is still running is being cancelled.
     cancelled: bool,
 }
 
-/// One child: its argument index and its handle. Dropping it aborts the task (a no-op
-/// once the task finished).
-struct Child<T> {
-    index: usize,
-    handle: JoinHandle<T>,
+/// Shared by a set and its children.
+struct Done {
+    /// Children whose future is gone, in the order they went; room for all of them is
+    /// made when they start, so listing never allocates.
+    listed: Vec<usize>,
+    /// The combinator's task, while it waits for a child.
+    waker: Option<Waker>,
 }
 
-impl<T> Future for Child<T> {
-    type Output = Finished<T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let output = ready!(Pin::new(&mut self.handle).poll(cx));
-        Poll::Ready((self.index, output))
+pin_project! {
+    /// A child's future and its listing. Fields drop in order: the future first, then
+    /// the listing, even when the future's drop panics.
+    struct Tracked<F> {
+        #[pin]
+        future: F,
+        listing: Listing,
     }
 }
 
-impl<T> Drop for Child<T> {
+/// Lists its child as finished when dropped.
+struct Listing {
+    index: usize,
+    done: Arc<Mutex<Done>>,
+}
+
+impl<F: Future> Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().future.poll(cx)
+    }
+}
+
+impl Drop for Listing {
     fn drop(&mut self) {
-        self.handle.abort();
+        let waker = {
+            let mut done = self.done.lock();
+            done.listed.push(self.index);
+            done.waker.take()
+        };
+        // Outside the lock, behind the unwind boundary: the waker is the user's business.
+        if let Some(waker) = waker {
+            crate::task::wake_any(waker);
+        }
     }
 }
 
@@ -52,14 +97,58 @@ impl<F: Future> ChildSet<F> {
     pub(crate) fn new(futures: impl IntoIterator<Item = F>) -> ChildSet<F> {
         ChildSet {
             unstarted: futures.into_iter().collect(),
-            running: FuturesUnordered::new(),
+            handles: Vec::new(),
+            running: 0,
+            done: Arc::new(Mutex::new(Done {
+                listed: Vec::new(),
+                waker: None,
+            })),
+            taken: 0,
+            settling: None,
             cancelled: false,
         }
     }
 
     /// Children not yet returned by `poll_next`.
     pub(crate) fn len(&self) -> usize {
-        self.unstarted.len() + self.running.len()
+        self.unstarted.len() + self.running
+    }
+
+    /// Aborts every child still running; a no-op for those that finished.
+    fn abort_all(&self) {
+        for handle in self.handles.iter().flatten() {
+            handle.abort();
+        }
+    }
+
+    /// Polls the handle of listed child `index`.
+    fn poll_child(&mut self, index: usize, cx: &mut Context<'_>) -> Poll<Finished<F::Output>> {
+        let handle = self.handles[index]
+            .as_mut()
+            .expect("a child is listed once and returned once");
+        let output = ready!(Pin::new(handle).poll(cx));
+        self.handles[index] = None;
+        self.running -= 1;
+        Poll::Ready((index, output))
+    }
+
+    /// The next listed child not taken yet; if there is none, leaves `cx`'s waker for
+    /// the next child to list itself.
+    fn take_listed(&mut self, cx: &mut Context<'_>) -> Option<usize> {
+        let replaced = {
+            let mut done = self.done.lock();
+            if let Some(&index) = done.listed.get(self.taken) {
+                self.taken += 1;
+                return Some(index);
+            }
+            match &done.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => None,
+                _ => done.waker.replace(cx.waker().clone()),
+            }
+        };
+        // Outside the lock: dropping a waker may run user code.
+        crate::task::drop_any_waker(replaced);
+        None
     }
 }
 
@@ -75,14 +164,41 @@ where
     /// Outside a runtime, as [`crate::spawn`].
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Finished<F::Output>>> {
         if !self.unstarted.is_empty() && !self.cancelled {
-            for (index, future) in self.unstarted.drain(..).enumerate() {
-                self.running.push(Child {
-                    index,
-                    handle: crate::spawn(future),
-                });
+            self.start();
+        }
+        if let Some(index) = self.settling {
+            let finished = ready!(self.poll_child(index, cx));
+            self.settling = None;
+            return Poll::Ready(Some(finished));
+        }
+        if self.running == 0 {
+            return Poll::Ready(None);
+        }
+        let Some(index) = self.take_listed(cx) else {
+            return Poll::Pending;
+        };
+        match self.poll_child(index, cx) {
+            Poll::Ready(finished) => Poll::Ready(Some(finished)),
+            Poll::Pending => {
+                self.settling = Some(index);
+                Poll::Pending
             }
         }
-        Pin::new(&mut self.running).poll_next(cx)
+    }
+
+    fn start(&mut self) {
+        let futures = mem::take(&mut self.unstarted);
+        self.handles.reserve_exact(futures.len());
+        self.done.lock().listed.reserve_exact(futures.len());
+        for (index, future) in futures.into_iter().enumerate() {
+            let listing = Listing {
+                index,
+                done: self.done.clone(),
+            };
+            self.handles
+                .push(Some(crate::spawn(Tracked { future, listing })));
+            self.running += 1;
+        }
     }
 
     /// Aborts every child still running, then waits until each has finished, so that
@@ -91,12 +207,16 @@ where
         if !self.cancelled {
             self.cancelled = true;
             self.unstarted.clear();
-            for child in self.running.iter() {
-                child.handle.abort();
-            }
+            self.abort_all();
         }
         while ready!(self.poll_next(cx)).is_some() {}
         Poll::Ready(())
+    }
+}
+
+impl<F: Future> Drop for ChildSet<F> {
+    fn drop(&mut self) {
+        self.abort_all();
     }
 }
 
