@@ -16,6 +16,10 @@
 //!    or panic: the result is exactly what the documented failure protocol says.
 //! 6. `runtime_dropped_mid_storm`: dropping a runtime while tasks spawn and plain threads
 //!    spawn and wake: every future is dropped once, every `JoinHandle` resolves.
+//! 7. `combinators_settle`: `gather`, `gather_settled`, `as_completed` and `race` over
+//!    children that finish on other workers in any order (the window in which a child is
+//!    listed before its task completes): outputs in order, each once, panics in their
+//!    slots, every child's future dropped once.
 //!
 //! Each scenario is one function taking a [`Scale`]: the plain `#[test]` is the short run
 //! that CI does (well under 2 s in a debug build); the `_full` one is ignored by default:
@@ -32,6 +36,8 @@
 //! settle or asserts on timing.
 #![allow(clippy::disallowed_types)]
 
+#[path = "stress/combinators.rs"]
+mod combinators;
 mod common;
 #[path = "stress/groups.rs"]
 mod groups;
@@ -202,4 +208,15 @@ fn runtime_dropped_mid_storm() {
 #[ignore = "stress: run with --ignored --release"]
 fn runtime_dropped_mid_storm_full() {
     shutdown::runtime_dropped_mid_storm(Scale::Full, "runtime_dropped_mid_storm_full");
+}
+
+#[test]
+fn combinators_settle() {
+    combinators::combinators_settle(Scale::Short, "combinators_settle");
+}
+
+#[test]
+#[ignore = "stress: run with --ignored --release"]
+fn combinators_settle_full() {
+    combinators::combinators_settle(Scale::Full, "combinators_settle_full");
 }
