@@ -19,7 +19,7 @@
 use super::context;
 use super::driver::BeforePark;
 use super::handle::Handle;
-use super::lifo::{Watch, WATCH};
+use super::lifo::{Lifo, Watch, WATCH};
 use super::pacer::Pacer;
 use super::shared::{Notified, Origin, Shared};
 use crate::sync::atomic::Ordering::Relaxed;
@@ -57,6 +57,8 @@ impl WorkerContext {
 /// The loop's own state.
 struct Worker<'a> {
     cx: &'a WorkerContext,
+    /// This worker's LIFO slot and poll counter, looked up once.
+    lifo: &'a Lifo,
     pacer: Pacer,
     /// Polls started, published in `Remote::polls` for the LIFO watch.
     polls: usize,
@@ -82,6 +84,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
     CURRENT.set(&cx, || {
         Worker {
             cx: &cx,
+            lifo: &cx.shared.remotes[index].lifo,
             pacer: Pacer::new(),
             polls: 0,
             watch: Watch::default(),
@@ -167,7 +170,7 @@ impl Worker<'_> {
                 return Some(task);
             }
         }
-        if let Some(task) = self.cx.lifo().take() {
+        if let Some(task) = self.lifo.slot.take() {
             return Some(task);
         }
         if let Some(task) = self.cx.queue.pop() {
@@ -227,12 +230,12 @@ impl Worker<'_> {
         }
         self.poll(task);
         for _ in 0..MAX_LIFO_POLLS {
-            match self.cx.lifo().take() {
+            match self.lifo.slot.take() {
                 Some(task) => self.poll(task),
                 None => return,
             }
         }
-        if let Some(task) = self.cx.lifo().take() {
+        if let Some(task) = self.lifo.slot.take() {
             self.cx.queue.push(task);
             self.shared().notify_parked();
         }
@@ -243,10 +246,7 @@ impl Worker<'_> {
     fn poll(&mut self, task: Notified) {
         self.polls = self.polls.wrapping_add(1);
         // Relaxed: a watcher only needs to see it move eventually (see `lifo.rs`).
-        self.shared().remotes[self.cx.index]
-            .lifo
-            .polls
-            .store(self.polls, Relaxed);
+        self.lifo.polls.store(self.polls, Relaxed);
         task.run();
     }
 
