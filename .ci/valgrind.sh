@@ -17,8 +17,8 @@
 # code, ~1.5 min in all under valgrind, so the step stays well under 5 minutes:
 #   leak shutdown join_handle callback_panics spawn blocking builder group timer
 #   combinators yield_fairness
-# Left out: stress (millions of wakes: hours under valgrind), timer_memory (a million
-# sleeps, ~30 s, and the timer has no unsafe code), compile_fail (trybuild runs cargo
+# Left out: stress (millions of wakes: hours under valgrind), memory (its counts are
+# the point, and leak covers giving memory back), compile_fail (trybuild runs cargo
 # and rustc, not corun).
 # Skipped tests: none (the `skips` table below takes `binary -> test names` if one must be).
 # The watchdog (tests/common LIMIT, 60 s per test): the slowest test here takes ~10 s

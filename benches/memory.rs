@@ -8,46 +8,26 @@
 //! `cargo bench -p corun-benches --bench memory` prints the table in BENCHMARKS.md.
 #![allow(clippy::disallowed_types)]
 
+#[path = "../tests/common/counting.rs"]
+mod counting;
+
 use corun_benches::{AsyncExecutor, Corun, Executor, Tokio};
-use std::alloc::{GlobalAlloc, Layout, System};
+use counting::{live_bytes, Counting};
 use std::future::{poll_fn, Future};
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
-
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to `System` unchanged; only counts sizes on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, SeqCst);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, SeqCst);
-        // SAFETY: `ptr` was allocated by `System` with `layout` (we forward every alloc).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
 const OBJECTS: usize = 100_000;
 
-fn live() -> isize {
-    LIVE_BYTES.load(SeqCst)
-}
-
 /// Bytes per task spawned and polled once, then waiting for a wake that never comes.
 fn per_idle_task<E: Executor>(exec: &E) -> f64 {
     let polled = Arc::new(AtomicUsize::new(0));
-    let before = live();
+    let before = live_bytes();
     for _ in 0..OBJECTS {
         let polled = polled.clone();
         exec.spawn(async move {
@@ -58,13 +38,13 @@ fn per_idle_task<E: Executor>(exec: &E) -> f64 {
     while polled.load(SeqCst) < OBJECTS {
         std::thread::yield_now();
     }
-    (live() - before) as f64 / OBJECTS as f64
+    (live_bytes() - before) as f64 / OBJECTS as f64
 }
 
 /// Bytes per boxed sleep of an hour or more, polled once (so registered with its timer).
 fn per_pending_sleep<E: Executor>(exec: &E) -> f64 {
     exec.block_on(exec.spawn_joined(async {
-        let before = live();
+        let before = live_bytes();
         let mut sleeps: Vec<_> = (0..OBJECTS)
             .map(|i| {
                 Box::pin(E::sleep(
@@ -82,7 +62,7 @@ fn per_pending_sleep<E: Executor>(exec: &E) -> f64 {
         // async-io files a timer through a queue its reactor drains; let it run.
         E::sleep(Duration::from_millis(20)).await;
         let vec_bytes = sleeps.capacity() * std::mem::size_of_val(&sleeps[0]);
-        let per_sleep = (live() - before - vec_bytes as isize) as f64 / OBJECTS as f64;
+        let per_sleep = (live_bytes() - before - vec_bytes as isize) as f64 / OBJECTS as f64;
         drop(sleeps);
         per_sleep
     }))

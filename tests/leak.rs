@@ -5,32 +5,14 @@
 #![allow(clippy::disallowed_types)]
 
 mod common;
+#[path = "common/counting.rs"]
+mod counting;
 
 use common::{watchdog, Latch, LIMIT};
 use corun::Runtime;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering::SeqCst};
+use counting::{live_bytes, Counting};
 use std::sync::mpsc;
 use std::time::Duration;
-
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to `System` unchanged; only counts sizes on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, SeqCst);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, SeqCst);
-        // SAFETY: `ptr` was allocated by `System` with `layout` (we forward every alloc).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -107,12 +89,12 @@ fn dropped_runtimes_give_every_byte_back() {
     for _ in 0..2 {
         fill_and_drop();
     }
-    let before = LIVE_BYTES.load(SeqCst);
+    let before = live_bytes();
     const ROUNDS: usize = 20;
     for _ in 0..ROUNDS {
         fill_and_drop();
     }
-    let grown = LIVE_BYTES.load(SeqCst) - before;
+    let grown = live_bytes() - before;
     // One leaked runtime with its queued tasks is about 30 KB, so twenty leaked runtimes
     // are over half a megabyte. What may still be live without any leak: crossbeam-epoch
     // frees the buffers a deque outgrew only at a later collection, on whichever thread

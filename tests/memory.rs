@@ -4,33 +4,15 @@
 #![allow(clippy::disallowed_types)]
 
 mod common;
+#[path = "common/counting.rs"]
+mod counting;
 
 use common::{watchdog, Latch, LIMIT};
-use std::alloc::{GlobalAlloc, Layout, System};
+use counting::{live_bytes, Counting};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicIsize, Ordering::SeqCst};
 use std::task::Poll;
 use std::time::Duration;
-
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to `System` unchanged; only counts sizes on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, SeqCst);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, SeqCst);
-        // SAFETY: `ptr` was allocated by `System` with `layout` (we forward every alloc).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -56,7 +38,7 @@ fn within(per_object: f64, target: f64) -> bool {
 #[test]
 fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
     let _watchdog = watchdog(LIMIT, "idle_tasks_and_pending_sleeps_are_small");
-    let at_start = LIVE_BYTES.load(SeqCst);
+    let at_start = live_bytes();
     let rt = corun::Runtime::builder().worker_threads(1).build().unwrap();
 
     // The runtime's own structures (queues, thread-locals) come into being with its first
@@ -64,7 +46,7 @@ fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
     rt.block_on(rt.spawn(async {})).unwrap();
 
     // Idle tasks: spawned, polled once, waiting for a wake that never comes.
-    let before = LIVE_BYTES.load(SeqCst);
+    let before = live_bytes();
     let polled = Latch::new(OBJECTS);
     let handles: Vec<_> = (0..OBJECTS)
         .map(|_| {
@@ -76,14 +58,14 @@ fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
         })
         .collect();
     polled.wait();
-    let with_handles = LIVE_BYTES.load(SeqCst);
+    let with_handles = live_bytes();
     let handle_bytes = (handles.capacity() * std::mem::size_of::<corun::JoinHandle<()>>()) as isize;
     // What the runtime holds per task (the handle Vec is the test's own).
     let per_task = per_object(before, with_handles - handle_bytes);
 
     // Pending boxed sleeps, registered with the timer.
     let per_sleep = rt.block_on(async {
-        let before = LIVE_BYTES.load(SeqCst);
+        let before = live_bytes();
         let mut sleeps: Vec<Pin<Box<corun::Sleep>>> = (0..OBJECTS)
             .map(|i| {
                 Box::pin(corun::sleep(
@@ -100,10 +82,10 @@ fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
         .await;
         let vec_bytes =
             (sleeps.capacity() * std::mem::size_of::<Pin<Box<corun::Sleep>>>()) as isize;
-        let per_sleep = per_object(before, LIVE_BYTES.load(SeqCst) - vec_bytes);
+        let per_sleep = per_object(before, live_bytes() - vec_bytes);
         drop(sleeps);
         // A timer shard that empties keeps room for 1 024 entries and frees the rest.
-        let left = LIVE_BYTES.load(SeqCst) - before;
+        let left = live_bytes() - before;
         assert!(left <= 64 * 1024, "cancelled sleeps kept {left} bytes");
         per_sleep
     });
@@ -119,7 +101,7 @@ fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
 
     drop(handles);
     drop(rt);
-    let left = LIVE_BYTES.load(SeqCst) - at_start;
+    let left = live_bytes() - at_start;
     assert!(
         left as f64 <= FIXED_ALLOWANCE,
         "the dropped runtime kept {left} bytes"
