@@ -1,6 +1,6 @@
 //! `as_completed`: outputs as a stream, in completion order.
 
-use super::children::{resume, ChildSet};
+use super::children::{resume, ChildSet, WakeOn};
 use crate::task::JoinError;
 use futures_core::Stream;
 use std::fmt;
@@ -43,7 +43,7 @@ where
     <I::Item as Future>::Output: Send + 'static,
 {
     AsCompleted {
-        children: ChildSet::new(futures),
+        children: ChildSet::new(futures, WakeOn::EachChild),
         failure: None,
     }
 }

@@ -9,6 +9,11 @@
 //! completion, and nothing allocated per child besides its task (a `FuturesUnordered`
 //! costs a node and a waker per child).
 //!
+//! A combinator that needs every child (the gather family) asks to be woken only once all
+//! of them are listed, or one has failed ([`WakeOn::AllOrFailure`]): its children finish
+//! without waking it one by one, and on a runtime whose woken task runs next (the LIFO
+//! slot) it is not polled once per child.
+//!
 //! A child is listed when its future is dropped, a moment *before* its task stores the
 //! output and completes, so its handle may still be pending when polled. The handle then
 //! holds the combinator's waker and wakes it at completion; meanwhile the child is the
@@ -29,6 +34,23 @@ use std::task::{ready, Context, Poll, Waker};
 /// A finished child: its argument index and what its task returned.
 pub(crate) type Finished<T> = (usize, Result<T, JoinError>);
 
+/// When a finishing child wakes its combinator.
+pub(crate) enum WakeOn<T> {
+    /// Every time: the combinator takes children in completion order.
+    EachChild,
+    /// Once every child has finished, or as soon as one fails: it panicked or was
+    /// cancelled, or `failed` says its output is a failure.
+    AllOrFailure { failed: fn(&T) -> bool },
+}
+
+impl<T> Clone for WakeOn<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for WakeOn<T> {}
+
 pub(crate) struct ChildSet<F: Future> {
     /// The children, until the first poll spawns them.
     unstarted: Vec<F>,
@@ -38,6 +60,7 @@ pub(crate) struct ChildSet<F: Future> {
     running: usize,
     /// Where the children list themselves.
     done: Arc<Mutex<Done>>,
+    wake_on: WakeOn<F::Output>,
     /// How many listed children were taken.
     taken: usize,
     /// A listed child whose handle was still pending: it is polled first.
@@ -51,6 +74,8 @@ struct Done {
     /// Children whose future is gone, in the order they went; room for all of them is
     /// made when they start, so listing never allocates.
     listed: Vec<usize>,
+    /// Children spawned.
+    spawned: usize,
     /// The combinator's task, while it waits for a child.
     waker: Option<Waker>,
 }
@@ -58,9 +83,10 @@ struct Done {
 pin_project! {
     /// A child's future and its listing. Fields drop in order: the future first, then
     /// the listing, even when the future's drop panics.
-    struct Tracked<F> {
+    struct Tracked<F: Future> {
         #[pin]
         future: F,
+        wake_on: WakeOn<F::Output>,
         listing: Listing,
     }
 }
@@ -69,13 +95,22 @@ pin_project! {
 struct Listing {
     index: usize,
     done: Arc<Mutex<Done>>,
+    /// Whether listing this child wakes the combinator even if others are running: until
+    /// the future returns an output the combinator waits for, a drop is a failure.
+    urgent: bool,
 }
 
 impl<F: Future> Future for Tracked<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().future.poll(cx)
+        let this = self.project();
+        let output = ready!(this.future.poll(cx));
+        this.listing.urgent = match this.wake_on {
+            WakeOn::EachChild => true,
+            WakeOn::AllOrFailure { failed } => failed(&output),
+        };
+        Poll::Ready(output)
     }
 }
 
@@ -84,7 +119,12 @@ impl Drop for Listing {
         let waker = {
             let mut done = self.done.lock();
             done.listed.push(self.index);
-            done.waker.take()
+            let last = done.listed.len() == done.spawned;
+            if self.urgent || last {
+                done.waker.take()
+            } else {
+                None
+            }
         };
         // Outside the lock, behind the unwind boundary: the waker is the user's business.
         if let Some(waker) = waker {
@@ -94,15 +134,20 @@ impl Drop for Listing {
 }
 
 impl<F: Future> ChildSet<F> {
-    pub(crate) fn new(futures: impl IntoIterator<Item = F>) -> ChildSet<F> {
+    pub(crate) fn new(
+        futures: impl IntoIterator<Item = F>,
+        wake_on: WakeOn<F::Output>,
+    ) -> ChildSet<F> {
         ChildSet {
             unstarted: futures.into_iter().collect(),
             handles: Vec::new(),
             running: 0,
             done: Arc::new(Mutex::new(Done {
                 listed: Vec::new(),
+                spawned: 0,
                 waker: None,
             })),
+            wake_on,
             taken: 0,
             settling: None,
             cancelled: false,
@@ -189,14 +234,24 @@ where
     fn start(&mut self) {
         let futures = mem::take(&mut self.unstarted);
         self.handles.reserve_exact(futures.len());
-        self.done.lock().listed.reserve_exact(futures.len());
+        {
+            let mut done = self.done.lock();
+            done.listed.reserve_exact(futures.len());
+            // Counted before any child can finish and compare against it.
+            done.spawned = futures.len();
+        }
         for (index, future) in futures.into_iter().enumerate() {
             let listing = Listing {
                 index,
                 done: self.done.clone(),
+                urgent: true,
             };
-            self.handles
-                .push(Some(crate::spawn(Tracked { future, listing })));
+            let wake_on = self.wake_on;
+            self.handles.push(Some(crate::spawn(Tracked {
+                future,
+                wake_on,
+                listing,
+            })));
             self.running += 1;
         }
     }

@@ -1,7 +1,7 @@
 //! `gather`, `try_gather` and `gather_settled`: run futures as concurrent tasks and collect
 //! their outputs in argument order (`asyncio.gather`).
 
-use super::children::{resume, ChildSet};
+use super::children::{resume, ChildSet, WakeOn};
 use crate::task::JoinError;
 use futures_core::TryFuture;
 use std::fmt;
@@ -33,7 +33,8 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let children = ChildSet::new(futures);
+    // Woken once all are done, or at a panic (no output is a failure).
+    let children = ChildSet::new(futures, WakeOn::AllOrFailure { failed: |_| false });
     let results = (0..children.len()).map(|_| None).collect();
     Gather {
         children,
@@ -110,7 +111,13 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    let children = ChildSet::new(futures);
+    // Woken once all are done, or at the first `Err` or panic.
+    let children = ChildSet::new(
+        futures,
+        WakeOn::AllOrFailure {
+            failed: Result::is_err,
+        },
+    );
     let results = (0..children.len()).map(|_| None).collect();
     TryGather {
         children,
@@ -187,7 +194,8 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let children = ChildSet::new(futures);
+    // Woken once all are done (or earlier, harmlessly, when one panics).
+    let children = ChildSet::new(futures, WakeOn::AllOrFailure { failed: |_| false });
     let results = (0..children.len()).map(|_| None).collect();
     GatherSettled { children, results }
 }

@@ -1,6 +1,6 @@
 //! `race`: the first child to finish wins, the others are cancelled.
 
-use super::children::{resume, ChildSet};
+use super::children::{resume, ChildSet, WakeOn};
 use crate::task::JoinError;
 use std::fmt;
 use std::future::Future;
@@ -36,7 +36,7 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let children = ChildSet::new(futures);
+    let children = ChildSet::new(futures, WakeOn::EachChild);
     assert!(
         children.len() > 0,
         "race of an empty set of futures: there is no first one to finish"

@@ -1,6 +1,6 @@
 //! `wait`: wait for some of the children, keep the rest (`asyncio.wait`).
 
-use super::children::{resume, ChildSet};
+use super::children::{resume, ChildSet, WakeOn};
 use crate::task::JoinError;
 use futures_core::TryFuture;
 use std::fmt;
@@ -64,7 +64,7 @@ where
     E: Send + 'static,
 {
     Pending {
-        children: ChildSet::new(futures),
+        children: ChildSet::new(futures, WakeOn::EachChild),
     }
     .wait(when)
 }
