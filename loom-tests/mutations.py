@@ -243,6 +243,22 @@ MUTATIONS = [
         loom("an_arm_racing_with_a_pass_keeps_the_hint_low"),
     ),
     Mutation(
+        "an urgent child counts itself before it is listed, outside the lock",
+        "src/combinators/done.rs",
+        "            let mut listed = self.listed.lock();\n            listed.urgent.push(index);\n"
+        "            self.finished.fetch_add(1, Relaxed);\n",
+        "            self.finished.fetch_add(1, Relaxed);\n            let mut listed = self.listed.lock();\n"
+        "            listed.urgent.push(index);\n",
+        loom("an_urgent_child_is_taken_before_the_sweep"),
+    ),
+    Mutation(
+        "the last child to count does not wake the combinator",
+        "src/combinators/done.rs",
+        "        if finished < self.children {\n            return None;\n        }",
+        "        if finished <= self.children {\n            return None;\n        }",
+        loom("an_urgent_child_is_taken_before_the_sweep"),
+    ),
+    Mutation(
         "LIFO slot uncapped",
         "src/executor/worker.rs",
         "for _ in 0..MAX_LIFO_POLLS {",

@@ -330,3 +330,13 @@ fn combinator_futures_are_send() {
         }
     });
 }
+
+#[test]
+fn a_combinator_polled_outside_a_runtime_panics_saying_where_to_poll_it() {
+    let panic =
+        std::panic::catch_unwind(|| futures::executor::block_on(corun::gather([async { 1 }])))
+            .expect_err("there is no runtime to spawn the children on");
+    let message = panic_message(&*panic);
+    assert!(message.contains("no corun runtime"), "{message}");
+    assert!(message.contains("corun::run"), "{message}");
+}

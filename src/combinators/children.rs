@@ -1,20 +1,28 @@
-//! `ChildSet`: the tasks one combinator spawned, polled in completion order and cancelled
+//! `ChildSet`: the tasks one combinator spawned, polled as they finish and cancelled
 //! together.
 //!
 //! Every combinator is built on it. Like any Rust future, a combinator does nothing until
-//! first polled: then each child is spawned as a task whose future carries a [`Listing`].
-//! When the child's future is dropped (it finished, panicked or was cancelled), the
-//! listing appends the child's index to the set's shared [`Done`] list and wakes the
-//! combinator, which then polls the handles of the listed children only: O(1) work per
-//! completion, and nothing allocated per child besides its task (a `FuturesUnordered`
-//! costs a node and a waker per child).
+//! first polled: then each child is spawned as a task whose future carries a [`Listing`],
+//! which reports to the set's shared [`Done`] when the child's future is dropped (it
+//! finished, panicked or was cancelled). Nothing is allocated per child besides its task
+//! (a `FuturesUnordered` costs a node and a waker per child), and each completion costs
+//! O(1):
 //!
-//! A combinator that needs every child (the gather family) asks to be woken only once all
-//! of them are listed, or one has failed ([`WakeOn::AllOrFailure`]): its children finish
-//! without waking it one by one, and on a runtime whose woken task runs next (the LIFO
-//! slot) it is not polled once per child.
+//! - An *urgent* child appends its index to the shared list, under its lock, and wakes
+//!   the combinator, which polls the handles of listed children only. Every child is
+//!   urgent for a combinator that wants completion order ([`WakeOn::EachChild`]: `race`,
+//!   `wait`, `as_completed`).
+//! - The gather family needs every child, so only a failure is urgent
+//!   ([`WakeOn::AllOrFailure`]); the others just count themselves (one atomic add) and
+//!   the last one wakes the combinator, which then *sweeps* the handles in argument
+//!   order, with no lock. So it is woken once, not once per child (on a runtime whose
+//!   woken task runs next, it would otherwise be polled once per child).
 //!
-//! A child is listed when its future is dropped, a moment *before* its task stores the
+//! An urgent child counts itself under the list's lock, after listing itself: a count of
+//! every child, read under the lock, means every urgent one is listed, so the sweep never
+//! misses one.
+//!
+//! A child reports when its future is dropped, a moment *before* its task stores the
 //! output and completes, so its handle may still be pending when polled. The handle then
 //! holds the combinator's waker and wakes it at completion; meanwhile the child is the
 //! set's `settling` one, polled first next time. (The handle is also pending when the
@@ -22,14 +30,15 @@
 //! aborts every child still running and drops the ones never started: a combinator's
 //! future owns its children.
 
-use crate::sync::{Arc, Mutex};
+use super::done::{Done, Next};
+use crate::sync::Arc;
 use crate::task::{JoinError, JoinHandle};
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::mem;
 use std::panic::resume_unwind;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll, Waker};
+use std::task::{ready, Context, Poll};
 
 /// A finished child: its argument index and what its task returned.
 pub(crate) type Finished<T> = (usize, Result<T, JoinError>);
@@ -58,26 +67,19 @@ pub(crate) struct ChildSet<F: Future> {
     handles: Vec<Option<JoinHandle<F::Output>>>,
     /// Children spawned and not yet returned.
     running: usize,
-    /// Where the children list themselves.
-    done: Arc<Mutex<Done>>,
+    /// Where the children report.
+    done: Arc<Done>,
     wake_on: WakeOn<F::Output>,
     /// How many listed children were taken.
     taken: usize,
+    /// Every child has finished and every listed one was taken: the rest are returned in
+    /// argument order from `sweep`, with no lock.
+    sweeping: bool,
+    sweep: usize,
     /// A listed child whose handle was still pending: it is polled first.
     settling: Option<usize>,
     /// Set once `poll_cancelled` ran: what is still running is being cancelled.
     cancelled: bool,
-}
-
-/// Shared by a set and its children.
-struct Done {
-    /// Children whose future is gone, in the order they went; room for all of them is
-    /// made when they start, so listing never allocates.
-    listed: Vec<usize>,
-    /// Children spawned.
-    spawned: usize,
-    /// The combinator's task, while it waits for a child.
-    waker: Option<Waker>,
 }
 
 pin_project! {
@@ -91,12 +93,13 @@ pin_project! {
     }
 }
 
-/// Lists its child as finished when dropped.
+/// Reports its child as finished when dropped.
 struct Listing {
     index: usize,
-    done: Arc<Mutex<Done>>,
-    /// Whether listing this child wakes the combinator even if others are running: until
-    /// the future returns an output the combinator waits for, a drop is a failure.
+    done: Arc<Done>,
+    /// Whether the child is listed, and wakes the combinator even if others are still
+    /// running: until the future returns an output the combinator waits for, a drop is a
+    /// failure.
     urgent: bool,
 }
 
@@ -116,18 +119,8 @@ impl<F: Future> Future for Tracked<F> {
 
 impl Drop for Listing {
     fn drop(&mut self) {
-        let waker = {
-            let mut done = self.done.lock();
-            done.listed.push(self.index);
-            let last = done.listed.len() == done.spawned;
-            if self.urgent || last {
-                done.waker.take()
-            } else {
-                None
-            }
-        };
-        // Outside the lock, behind the unwind boundary: the waker is the user's business.
-        if let Some(waker) = waker {
+        // Behind the unwind boundary: the waker is the user's business.
+        if let Some(waker) = self.done.report(self.index, self.urgent) {
             crate::task::wake_any(waker);
         }
     }
@@ -138,17 +131,21 @@ impl<F: Future> ChildSet<F> {
         futures: impl IntoIterator<Item = F>,
         wake_on: WakeOn<F::Output>,
     ) -> ChildSet<F> {
+        let unstarted: Vec<F> = futures.into_iter().collect();
+        let urgent = match wake_on {
+            WakeOn::EachChild => unstarted.len(),
+            // Few fail, and the first failure ends the combinator.
+            WakeOn::AllOrFailure { .. } => 0,
+        };
         ChildSet {
-            unstarted: futures.into_iter().collect(),
             handles: Vec::new(),
             running: 0,
-            done: Arc::new(Mutex::new(Done {
-                listed: Vec::new(),
-                spawned: 0,
-                waker: None,
-            })),
+            done: Arc::new(Done::new(unstarted.len(), urgent)),
+            unstarted,
             wake_on,
             taken: 0,
+            sweeping: false,
+            sweep: 0,
             settling: None,
             cancelled: false,
         }
@@ -176,25 +173,6 @@ impl<F: Future> ChildSet<F> {
         self.running -= 1;
         Poll::Ready((index, output))
     }
-
-    /// The next listed child not taken yet; if there is none, leaves `cx`'s waker for
-    /// the next child to list itself.
-    fn take_listed(&mut self, cx: &mut Context<'_>) -> Option<usize> {
-        let replaced = {
-            let mut done = self.done.lock();
-            if let Some(&index) = done.listed.get(self.taken) {
-                self.taken += 1;
-                return Some(index);
-            }
-            match &done.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => None,
-                _ => done.waker.replace(cx.waker().clone()),
-            }
-        };
-        // Outside the lock: dropping a waker may run user code.
-        crate::task::drop_any_waker(replaced);
-        None
-    }
 }
 
 impl<F> ChildSet<F>
@@ -206,7 +184,7 @@ where
     /// call spawns every child on the current runtime.
     ///
     /// # Panics
-    /// Outside a runtime, as [`crate::spawn`].
+    /// Outside a runtime, as [`crate::spawn`] does.
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Finished<F::Output>>> {
         if !self.unstarted.is_empty() && !self.cancelled {
             self.start();
@@ -219,9 +197,27 @@ where
         if self.running == 0 {
             return Poll::Ready(None);
         }
-        let Some(index) = self.take_listed(cx) else {
-            return Poll::Pending;
-        };
+        if !self.sweeping {
+            match self.done.next(&mut self.taken, cx) {
+                Next::Child(index) => return self.poll_listed(index, cx),
+                Next::Sweep => self.sweeping = true,
+                Next::Wait => return Poll::Pending,
+            }
+        }
+        // Every child has finished: the ones not returned yet, in argument order.
+        while self.handles[self.sweep].is_none() {
+            self.sweep += 1;
+        }
+        self.poll_listed(self.sweep, cx)
+    }
+
+    /// Polls child `index`, which has finished; if its task has not completed yet, the
+    /// handle wakes the set when it does, and the child is polled first next time.
+    fn poll_listed(
+        &mut self,
+        index: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Finished<F::Output>>> {
         match self.poll_child(index, cx) {
             Poll::Ready(finished) => Poll::Ready(Some(finished)),
             Poll::Pending => {
@@ -234,12 +230,13 @@ where
     fn start(&mut self) {
         let futures = mem::take(&mut self.unstarted);
         self.handles.reserve_exact(futures.len());
-        {
-            let mut done = self.done.lock();
-            done.listed.reserve_exact(futures.len());
-            // Counted before any child can finish and compare against it.
-            done.spawned = futures.len();
-        }
+        // One look-up of the runtime for all the children.
+        let Ok(runtime) = crate::Handle::try_current() else {
+            panic!(
+                "there is no corun runtime on this thread: a combinator spawns its children \
+                 when first polled, so poll it inside `corun::run`, `Runtime::block_on` or a task"
+            );
+        };
         for (index, future) in futures.into_iter().enumerate() {
             let listing = Listing {
                 index,
@@ -247,7 +244,7 @@ where
                 urgent: true,
             };
             let wake_on = self.wake_on;
-            self.handles.push(Some(crate::spawn(Tracked {
+            self.handles.push(Some(runtime.spawn(Tracked {
                 future,
                 wake_on,
                 listing,

@@ -16,10 +16,15 @@
 
 mod as_completed;
 mod children;
+mod done;
 mod gather;
 mod race;
 mod tuple;
 mod wait;
+
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/combinators_done.rs"]
+mod loom_done;
 
 pub use as_completed::{as_completed, AsCompleted};
 pub use gather::{gather, gather_settled, try_gather, Gather, GatherSettled, TryGather};
