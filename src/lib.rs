@@ -41,8 +41,8 @@ pub use executor::{
 pub use group::{supervisor_group, task_group, GroupError, TaskError, TaskGroup, TaskHandle};
 pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use timer::{
-    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval,
-    MissedTickBehavior, Sleep, Timeout,
+    interval, interval_at, move_on_after, move_on_at, sleep, sleep_until, timeout, timeout_at,
+    Elapsed, Interval, MissedTickBehavior, MoveOn, Sleep, Timeout,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -148,6 +148,39 @@ fn timeout_ready_elapsed_and_dropped() {
 }
 
 #[test]
+fn move_on_returns_the_output_or_none_and_drops_the_work() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "move_on_returns_the_output_or_none_and_drops_the_work",
+    );
+    corun::run(async {
+        // Ready work is polled first, even with no time at all.
+        assert_eq!(
+            corun::move_on_after(Duration::ZERO, async { 5 }).await,
+            Some(5)
+        );
+        assert_eq!(
+            corun::move_on_after(Duration::MAX, async { 6 }).await,
+            Some(6)
+        );
+
+        // Out of time: `None`, the work dropped where it waited, never before the deadline.
+        let drops = Drops::new();
+        let guard = drops.counter();
+        let (_keep, never) = oneshot::channel::<()>();
+        let deadline = Instant::now() + ms(20);
+        let result = corun::move_on_at(deadline, async move {
+            let _guard = guard;
+            never.await
+        })
+        .await;
+        assert_eq!(result, None);
+        assert!(Instant::now() >= deadline);
+        drops.assert_all_dropped_once();
+    });
+}
+
+#[test]
 fn duration_max_does_not_overflow() {
     let _watchdog = watchdog(LIMIT, "duration_max_does_not_overflow");
     corun::run(async {
