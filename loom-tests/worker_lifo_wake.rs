@@ -4,10 +4,10 @@
 //! it right after the waker (`Worker::run_task`), at most `MAX_LIFO_POLLS` times in a row
 //! (1 under loom), then moves what the slot holds to the back of its local queue and
 //! notifies. Here a starter task wakes `woken` into the slot, `woken` (polled from the slot)
-//! wakes `capped`, and the cap must make `capped` stealable: the worker's next tick is an
-//! injector-first one (`GLOBAL_QUEUE_INTERVAL` is 2 under loom), where it may take the
-//! blocker, a task from outside that holds its worker until `capped` has run. Left in the
-//! slot, `capped` would wait behind the blocker for ever: a deadlock for loom. After
+//! wakes `capped`, which the cap moves to the queue: the worker's next tick is a check
+//! (the pacer checks every 2 ticks under loom), where it may take the blocker, a task from
+//! outside that holds its worker until `capped` has run, so the other worker must find
+//! `capped` (in the queue, or in the slot, which is stealable too) or both deadlock. After
 //! shutdown (`worker_support::shut_down`): each of the four tasks completed exactly once,
 //! nothing is queued, the idle books balance, nothing keeps the runtime alive.
 //!
@@ -27,7 +27,7 @@
 //! - `Idle::transition_worker_to_searching` without the half-searching cap: passes.
 
 use super::loom_support::test_runtime;
-use super::loom_worker_support::{model, shut_down, start_workers, Gate};
+use super::loom_worker_support::{assert_each_ran_once, model, shut_down, start_workers, Gate};
 use super::shared::Shared;
 use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::sync::{Arc, Mutex};
@@ -141,13 +141,6 @@ fn worker_lifo_wake_two_workers() {
             assert!(handle.is_finished());
             futures::executor::block_on(handle).unwrap();
         }
-        for run in runs.iter() {
-            assert_eq!(run.load(SeqCst), 1, "each task completes exactly once");
-        }
-        assert_eq!(
-            Arc::strong_count(&shared),
-            1,
-            "a task kept the runtime alive"
-        );
+        assert_each_ran_once(&shared, &runs[..]);
     });
 }

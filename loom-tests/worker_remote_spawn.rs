@@ -40,7 +40,7 @@
 //!   `worker_lifo_wake_two_workers`).
 
 use super::loom_support::test_runtime;
-use super::loom_worker_support::{model, shut_down, start_workers, Gate};
+use super::loom_worker_support::{assert_each_ran_once, model, shut_down, start_workers, Gate};
 use super::shared::Shared;
 use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::sync::Arc;
@@ -80,13 +80,6 @@ fn worker_remote_spawn_two_workers() {
             assert!(handle.is_finished());
             assert_eq!(futures::executor::block_on(handle).unwrap(), value);
         }
-        for run in runs.iter() {
-            assert_eq!(run.load(SeqCst), 1, "each task completes exactly once");
-        }
-        assert_eq!(
-            Arc::strong_count(&shared),
-            1,
-            "a task kept the runtime alive"
-        );
+        assert_each_ran_once(&shared, &runs[..]);
     });
 }

@@ -7,8 +7,9 @@
 //! if the parking protocol wakes (or keeps awake) the second worker; if it does not, both
 //! workers end up blocked (one in the gate, one parked) and loom reports a deadlock.
 //!
-//! What the loop looks like under loom: `GLOBAL_QUEUE_INTERVAL` is 2 and `MAX_LIFO_POLLS`
-//! is 1 (`worker.rs`), so short models reach the injector-first tick and the LIFO cap; the
+//! What the loop looks like under loom: the pacer checks every 2 ticks (`pacer.rs`) and
+//! `MAX_LIFO_POLLS` is 1 (`worker.rs`), so short models reach the injector-first check and
+//! the LIFO cap; the
 //! driver is the real `Timer`, with no timers armed, so one parking worker drives and parks
 //! with `Drive(None)`, a plain `Parker::park` like the others. Workers reach their context
 //! through the shim's `thread_local!`, one per loom thread.
@@ -20,7 +21,7 @@
 
 use super::shared::{Notified, Shared};
 use super::worker;
-use crate::sync::atomic::{AtomicBool, Ordering::*};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use crate::sync::deque::Worker as LocalQueue;
 use crate::sync::Arc;
 use loom::thread::JoinHandle;
@@ -130,5 +131,18 @@ pub(super) fn shut_down(shared: &Arc<Shared>, workers: Vec<JoinHandle<()>>) {
     assert!(
         searching <= unparked,
         "{searching} searching workers but {unparked} unparked"
+    );
+}
+
+/// What every model checks last, after `shut_down`: each task ran to completion exactly
+/// once (`runs` counts the completions), and no task is left holding the runtime.
+pub(super) fn assert_each_ran_once(shared: &Arc<Shared>, runs: &[AtomicUsize]) {
+    for run in runs {
+        assert_eq!(run.load(SeqCst), 1, "each task completes exactly once");
+    }
+    assert_eq!(
+        Arc::strong_count(shared),
+        1,
+        "a task kept the runtime alive"
     );
 }
