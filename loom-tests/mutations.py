@@ -9,7 +9,7 @@ time limit (a hang the watchdog turns into an abort counts as caught), and resto
 file whatever happens. It prints a Markdown table: the mutation log in
 loom-tests/README.md is its output.
 
-    python3 loom-tests/mutations.py              # every mutation (~9 min on 2 cores)
+    python3 loom-tests/mutations.py              # every mutation (~12 min on 2 cores)
     python3 loom-tests/mutations.py lifo leak    # those whose name contains a word given
 
 Run it on a clean tree: it refuses to start if a mutated file has uncommitted changes.
