@@ -286,6 +286,34 @@ MUTATIONS = [
         "let index = entered.len().checked_sub(1)?;",
         test("spawn", "enter_guards_dropped_out_of_order_restore_the_right_runtime"),
     ),
+    Mutation(
+        "a poll that ends inside a shield cancels anyway",
+        "src/task/state.rs",
+        "            if now.must_cancel() {\n                return (EndPoll::Cancel, None);",
+        "            if now.is_cancelled() {\n                return (EndPoll::Cancel, None);",
+        loom("loom_shield::abort_waits_for_the_shielded_section"),
+    ),
+    Mutation(
+        "a shielded task woken after an abort is cancelled instead of polled",
+        "src/task/state.rs",
+        "let action = if now.must_cancel() {",
+        "let action = if now.is_cancelled() {",
+        loom("loom_shield::abort_waits_for_the_shielded_section"),
+    ),
+    Mutation(
+        "the last shield, ending off its task, does not queue the held-back cancel",
+        "src/task/state.rs",
+        "if idle && next.must_cancel() {",
+        "if false && next.must_cancel() {",
+        loom("loom_shield::a_shield_ending_off_the_task_lets_the_abort_through"),
+    ),
+    Mutation(
+        "shutdown of a running task respects its shields",
+        "src/task/state.rs",
+        "                Some(now.with(CANCELLED | SHUTDOWN)),",
+        "                Some(now.with(CANCELLED)),",
+        test("shield", "a_shielded_task_that_drops_its_own_runtime_is_still_cancelled"),
+    ),
 ]
 
 

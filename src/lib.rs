@@ -39,7 +39,7 @@ pub use executor::{
     YieldNow,
 };
 pub use group::{supervisor_group, task_group, GroupError, TaskError, TaskGroup, TaskHandle};
-pub use task::{AbortHandle, JoinError, JoinHandle};
+pub use task::{shield, AbortHandle, JoinError, JoinHandle};
 pub use timer::{
     interval, interval_at, move_on_after, move_on_at, sleep, sleep_until, timeout, timeout_at,
     Elapsed, Interval, MissedTickBehavior, MoveOn, Sleep, Timeout,

@@ -7,6 +7,7 @@
 //! output or waker, and every call of the join waker, through `crate::unwind` (see its
 //! policy).
 
+use super::current;
 use super::error::JoinError;
 use super::raw::{Cell, Header, RawTask, Stage};
 use super::state::{Abort, EndPoll, ShutdownClaim, StartPoll, State};
@@ -81,17 +82,14 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// The caller holds `RUNNING`.
     fn poll_future(&self, cx: &mut Context<'_>) -> Poll<()> {
         let polled = self.cell().stage.with_mut(|stage| {
-            // A fresh cooperative budget for the poll (see `coop.rs`).
+            // A fresh cooperative budget for the poll (see `coop.rs`), and this task as
+            // the thread's current one (for shields).
             super::coop::budgeted(|| {
-                panic::catch_unwind(AssertUnwindSafe(|| {
+                current::running(self.raw(), || {
                     // SAFETY: `RUNNING` gives us the stage (field rules in `raw.rs`).
-                    match unsafe { &mut *stage } {
-                        // SAFETY: the future lives in a heap cell that never moves, and it is
-                        // only ever dropped in place (`take_future`), so it stays pinned.
-                        Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
-                        _ => unreachable!("a task is polled only while its future is present"),
-                    }
-                }))
+                    let stage = unsafe { &mut *stage };
+                    panic::catch_unwind(AssertUnwindSafe(|| poll_stage(stage, cx)))
+                })
             })
         });
         let result = match polled {
@@ -121,8 +119,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     }
 
     /// Drops the future (the caller holds `RUNNING`), stores the cancellation, completes.
+    /// The task is current during the drop, so the drop code can see it was cancelled.
     fn cancel_and_complete(self) {
-        let result = self.drop_future_then(Err(JoinError::cancelled()));
+        let result = current::running(self.raw(), || {
+            self.drop_future_then(Err(JoinError::cancelled()))
+        });
         self.set_stage(Stage::Finished(result));
         self.complete();
     }
@@ -314,5 +315,16 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         super::drop_any_waker(waker);
         // SAFETY: the cell came from `Box::leak` in `RawTask::new` and no reference remains.
         drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+    }
+}
+
+/// Polls the future in `stage`, which must still hold it.
+#[inline]
+fn poll_stage<F: Future>(stage: &mut Stage<F>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    match stage {
+        // SAFETY: the future lives in a heap cell that never moves, and it is only ever
+        // dropped in place (`set_stage`), so it stays pinned.
+        Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
+        _ => unreachable!("a task is polled only while its future is present"),
     }
 }

@@ -1,5 +1,6 @@
 //! Tasks: the handles of a spawned task ([`JoinHandle`], [`AbortHandle`]), why it produced
-//! no value ([`JoinError`]), and the cooperative budget ([`unconstrained`]).
+//! no value ([`JoinError`]), sections that cancellation waits for ([`shield`],
+//! [`cancel_requested`]), and the cooperative budget ([`unconstrained`]).
 //!
 //! A task gives its worker back at every `.await` that is not ready. So that a task whose
 //! awaits keep finding corun's futures ready (finished handles, elapsed sleeps) gives it
@@ -26,11 +27,13 @@
 
 mod abort;
 mod coop;
+mod current;
 mod error;
 mod harness;
 mod join;
 mod list;
 mod raw;
+mod shield;
 mod slot;
 mod state;
 mod waker;
@@ -51,6 +54,9 @@ mod loom_lifo_steal;
 #[path = "../../loom-tests/task_owned_list.rs"]
 mod loom_owned_list;
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/task_shield.rs"]
+mod loom_shield;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/task_support.rs"]
 mod loom_support;
 #[cfg(all(test, corun_loom))]
@@ -66,6 +72,7 @@ pub use coop::{unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use join::JoinHandle;
 pub(crate) use list::OwnedTasks;
+pub use shield::{cancel_requested, shield, Shield};
 pub(crate) use slot::NotifiedSlot;
 pub(crate) use waker::{drop_any_waker, wake_any, wake_any_by_ref};
 

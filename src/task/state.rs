@@ -6,7 +6,8 @@
 //! bits first:
 //!
 //! ```text
-//! | RUNNING | COMPLETE | SCHEDULED | CANCELLED | JOIN_INTEREST | JOIN_WAKER | ref count ... |
+//! | RUNNING | COMPLETE | SCHEDULED | CANCELLED | JOIN_INTEREST | JOIN_WAKER | SHUTDOWN |
+//! | shields (SHIELD_BITS) | ref count ... |
 //! ```
 //!
 //! Each transition below is written as a pure step from one [`Snapshot`] to the next plus
@@ -39,10 +40,27 @@ const JOIN_INTEREST: usize = 1 << 4;
 /// The join waker slot is filled and the completer may read it. While clear (and the task
 /// is not complete) the `JoinHandle` alone may touch the slot.
 const JOIN_WAKER: usize = 1 << 5;
+/// The runtime is shutting down: the cancellation takes effect whatever shields say (a
+/// shield cannot keep a future alive past its runtime). Only set with `CANCELLED`.
+const SHUTDOWN: usize = 1 << 6;
 
-const FLAG_BITS: u32 = 6;
-/// One reference; the count occupies every bit above the flags.
-const REF_ONE: usize = 1 << FLAG_BITS;
+const FLAG_BITS: u32 = 7;
+
+/// Width of the shield count: plenty on 64-bit targets, and on 32-bit ones room is left
+/// for a reference count of four million.
+const SHIELD_BITS: u32 = if usize::BITS >= 64 { 16 } else { 4 };
+/// One active shield (see `shield.rs`): while the count is not zero, `CANCELLED` waits.
+/// Only the task's poller changes it (a shield is entered and left inside a poll), except
+/// for a shield that moved to another task and ends there.
+const SHIELD_ONE: usize = 1 << FLAG_BITS;
+const SHIELD_MASK: usize = ((1 << SHIELD_BITS) - 1) << FLAG_BITS;
+/// The most shields one task can have active at once.
+pub(super) const MAX_SHIELDS: usize = (1 << SHIELD_BITS) - 1;
+
+/// The reference count occupies every bit above the flags and the shield count.
+const REF_SHIFT: u32 = FLAG_BITS + SHIELD_BITS;
+/// One reference.
+const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A new task: three references (the owner list's `Task`, the first `Notified`, the
 /// `JoinHandle`), owed its first run, with a handle that wants the output.
@@ -72,7 +90,8 @@ enum Lifecycle {
 pub(super) enum StartPoll {
     /// The `Notified` is now the poller's reference: poll the future.
     Poll,
-    /// As `Poll`, but cancellation was requested: drop the future and complete.
+    /// As `Poll`, but cancellation was requested (and no shield holds it back): drop the
+    /// future and complete.
     Cancel,
     /// Someone else owns the future or it is gone; the `Notified` was released.
     Skip,
@@ -90,7 +109,8 @@ pub(super) enum EndPoll {
     Requeue,
     /// The poller held the last reference: free the task.
     Free,
-    /// Cancelled during the poll: the poller still owns the future and must cancel it.
+    /// Cancelled (and no longer shielded): the poller still owns the future and must
+    /// cancel it.
     Cancel,
 }
 
@@ -113,8 +133,19 @@ pub(super) enum Abort {
     /// The task was idle and unqueued: the caller holds a `Notified` and must queue it, so
     /// that a worker of the task's runtime drops the future.
     Submit,
-    /// Already complete or cancelled, queued (its worker will cancel it), or running (its
-    /// poller will).
+    /// Already complete or cancelled, queued (its worker will cancel it), running (its
+    /// poller will), or shielded (whoever polls it after the last shield ends will).
+    Nothing,
+}
+
+/// A shield was left ([`State::exit_shield`]).
+#[must_use]
+#[derive(Debug)]
+pub(super) enum ExitShield {
+    /// It was the last one of an idle, unqueued task whose cancellation it held back: the
+    /// caller holds a `Notified` and must queue it, so that the task is cancelled.
+    Submit,
+    /// Nothing to do: the task's poller (or its next one) sees the cancellation.
     Nothing,
 }
 
@@ -170,8 +201,19 @@ impl Snapshot {
     pub(super) fn is_join_waker_set(self) -> bool {
         self.has(JOIN_WAKER)
     }
+    pub(super) fn is_cancelled(self) -> bool {
+        self.has(CANCELLED)
+    }
+    fn shields(self) -> usize {
+        (self.0 & SHIELD_MASK) >> FLAG_BITS
+    }
+    /// Cancellation was requested and nothing holds it back: no shield is active, or the
+    /// runtime is shutting down.
+    fn must_cancel(self) -> bool {
+        self.has(CANCELLED) && (self.shields() == 0 || self.has(SHUTDOWN))
+    }
     pub(super) fn ref_count(self) -> usize {
-        self.0 >> FLAG_BITS
+        self.0 >> REF_SHIFT
     }
 }
 
@@ -223,7 +265,7 @@ impl State {
             debug_assert!(now.has(SCHEDULED), "a Notified exists only while SCHEDULED");
             match now.lifecycle() {
                 Lifecycle::Idle => {
-                    let action = if now.has(CANCELLED) {
+                    let action = if now.must_cancel() {
                         StartPoll::Cancel
                     } else {
                         StartPoll::Poll
@@ -241,11 +283,12 @@ impl State {
         })
     }
 
-    /// The poll returned `Pending`: give the future back, unless cancellation arrived.
+    /// The poll returned `Pending`: give the future back, unless cancellation arrived and
+    /// no shield holds it back.
     pub(super) fn end_poll(&self) -> EndPoll {
         self.apply(|now| {
             debug_assert_eq!(now.lifecycle(), Lifecycle::Running);
-            if now.has(CANCELLED) {
+            if now.must_cancel() {
                 return (EndPoll::Cancel, None);
             }
             let released = now.without(RUNNING);
@@ -309,24 +352,53 @@ impl State {
                 return (Abort::Nothing, None);
             }
             let cancelled = now.with(CANCELLED);
-            if now.lifecycle() == Lifecycle::Idle && !now.has(SCHEDULED) {
+            // A shielded idle task is not queued: nothing would be cancelled yet. The poll
+            // that leaves its last shield sees the flag (or `exit_shield` queues it).
+            if now.lifecycle() == Lifecycle::Idle && !now.has(SCHEDULED) && now.shields() == 0 {
                 return (Abort::Submit, Some(cancelled.with(SCHEDULED).plus_ref()));
             }
             (Abort::Nothing, Some(cancelled))
         })
     }
 
+    /// A shield's first poll, inside a poll of the task (the caller owns the future).
+    /// `Err` if `MAX_SHIELDS` are active already.
+    pub(super) fn enter_shield(&self) -> Result<(), ()> {
+        self.apply(|now| {
+            if now.shields() == MAX_SHIELDS {
+                return (Err(()), None);
+            }
+            (Ok(()), Some(Snapshot(now.0 + SHIELD_ONE)))
+        })
+    }
+
+    /// A shield completed or was dropped. Usually inside the task's own poll (or the drop of
+    /// its future), where the poller sees a cancellation it held back; a shield that moved
+    /// to another task may end while this one is idle, and then queues it to be cancelled.
+    pub(super) fn exit_shield(&self) -> ExitShield {
+        self.apply(|now| {
+            debug_assert!(now.shields() > 0, "a shield left that was never entered");
+            let next = Snapshot(now.0 - SHIELD_ONE);
+            let idle = now.lifecycle() == Lifecycle::Idle && !now.has(SCHEDULED);
+            if idle && next.must_cancel() {
+                return (ExitShield::Submit, Some(next.with(SCHEDULED).plus_ref()));
+            }
+            (ExitShield::Nothing, Some(next))
+        })
+    }
+
     /// Runtime shutdown (or a spawn that found the runtime gone): take an idle future to
-    /// cancel it on this thread, whether or not an abort is already owed.
+    /// cancel it on this thread, whether or not an abort is already owed, and whatever
+    /// shields it is inside.
     pub(super) fn claim_for_shutdown(&self) -> ShutdownClaim {
         self.apply(|now| match now.lifecycle() {
             Lifecycle::Idle => (
                 ShutdownClaim::Cancel,
-                Some(now.with(RUNNING | CANCELLED).plus_ref()),
+                Some(now.with(RUNNING | CANCELLED | SHUTDOWN).plus_ref()),
             ),
             // Only the thread shutting down can be polling (it dropped the runtime from
-            // inside a task): that task is cancelled when its poll returns.
-            Lifecycle::Running => (ShutdownClaim::Nothing, Some(now.with(CANCELLED))),
+            // inside a task): that task is cancelled when its poll returns, shielded or not.
+            Lifecycle::Running => (ShutdownClaim::Nothing, Some(now.with(CANCELLED | SHUTDOWN))),
             Lifecycle::Complete => (ShutdownClaim::Nothing, None),
         })
     }
@@ -414,19 +486,23 @@ impl fmt::Debug for State {
 
 impl fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(usize, &str); 6] = [
+        const NAMES: [(usize, &str); 7] = [
             (RUNNING, "RUNNING"),
             (COMPLETE, "COMPLETE"),
             (SCHEDULED, "SCHEDULED"),
             (CANCELLED, "CANCELLED"),
             (JOIN_INTEREST, "JOIN_INTEREST"),
             (JOIN_WAKER, "JOIN_WAKER"),
+            (SHUTDOWN, "SHUTDOWN"),
         ];
         let mut flags = f.debug_set();
         for (flag, name) in NAMES {
             if self.has(flag) {
                 flags.entry(&format_args!("{name}"));
             }
+        }
+        if self.shields() > 0 {
+            flags.entry(&format_args!("shields: {}", self.shields()));
         }
         flags.entry(&format_args!("refs: {}", self.ref_count()));
         flags.finish()
@@ -519,11 +595,74 @@ mod tests {
     }
 
     #[test]
-    fn flag_bits_leave_room_for_the_reference_count() {
-        assert_eq!(JOIN_WAKER << 1, REF_ONE);
+    fn flags_shields_and_references_tile_the_word() {
+        assert_eq!(SHUTDOWN << 1, SHIELD_ONE);
+        assert_eq!(SHIELD_MASK + SHIELD_ONE, REF_ONE);
         assert_eq!(
             REF_ONE - 1,
-            RUNNING | COMPLETE | SCHEDULED | CANCELLED | JOIN_INTEREST | JOIN_WAKER
+            RUNNING
+                | COMPLETE
+                | SCHEDULED
+                | CANCELLED
+                | JOIN_INTEREST
+                | JOIN_WAKER
+                | SHUTDOWN
+                | SHIELD_MASK
         );
+    }
+
+    #[test]
+    fn a_shield_defers_an_abort_until_it_is_left() {
+        let state = State::new();
+        assert!(matches!(state.start_poll(), StartPoll::Poll));
+        state.enter_shield().unwrap();
+        assert!(matches!(state.request_abort(), Abort::Nothing));
+        // Still shielded when the poll returns: the task waits like any other.
+        assert!(matches!(state.end_poll(), EndPoll::Idle));
+        // A second abort while idle and shielded queues nothing.
+        assert!(matches!(state.request_abort(), Abort::Nothing));
+        assert!(matches!(state.wake_by_ref(), Wake::Submit));
+        assert!(
+            matches!(state.start_poll(), StartPoll::Poll),
+            "shielded: polled, not cancelled"
+        );
+        assert!(matches!(state.exit_shield(), ExitShield::Nothing));
+        assert!(matches!(state.end_poll(), EndPoll::Cancel));
+    }
+
+    #[test]
+    fn a_shield_left_off_the_task_queues_its_cancellation() {
+        let state = State::new();
+        assert!(matches!(state.start_poll(), StartPoll::Poll));
+        state.enter_shield().unwrap();
+        state.enter_shield().unwrap();
+        assert!(matches!(state.end_poll(), EndPoll::Idle));
+        assert!(matches!(state.request_abort(), Abort::Nothing));
+        assert!(
+            matches!(state.exit_shield(), ExitShield::Nothing),
+            "one left"
+        );
+        assert!(matches!(state.exit_shield(), ExitShield::Submit));
+        assert!(matches!(state.start_poll(), StartPoll::Cancel));
+    }
+
+    #[test]
+    fn shutdown_cancels_through_shields() {
+        let state = State::new();
+        assert!(matches!(state.start_poll(), StartPoll::Poll));
+        state.enter_shield().unwrap();
+        assert!(matches!(state.claim_for_shutdown(), ShutdownClaim::Nothing));
+        assert!(matches!(state.end_poll(), EndPoll::Cancel));
+    }
+
+    #[test]
+    fn the_shield_count_is_bounded() {
+        let state = State::new();
+        assert!(matches!(state.start_poll(), StartPoll::Poll));
+        for _ in 0..MAX_SHIELDS {
+            state.enter_shield().unwrap();
+        }
+        assert!(state.enter_shield().is_err());
+        assert_eq!(state.load().ref_count(), 3, "the count never spilled over");
     }
 }
