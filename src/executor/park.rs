@@ -63,7 +63,14 @@ impl Parker {
             return;
         }
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
+            // Under loom a timed wait ends by timing out after the other threads ran (loom
+            // has no clock), and the real clock must not steer a model: a branch on it
+            // would make the model's executions differ from one replay to the next.
+            let left = if cfg!(corun_loom) {
+                timeout
+            } else {
+                deadline.saturating_duration_since(Instant::now())
+            };
             let timed_out = left.is_zero() || wait_timeout(&self.condvar, &mut guard, left);
             // Notified, or timed out: either way leave PARKED (consuming a token that an
             // unpark racing with the timeout left; the caller re-checks its condition). An
@@ -92,7 +99,13 @@ impl Parker {
         match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
             Ok(_) => true,
             Err(NOTIFIED) => {
-                self.state.store(EMPTY, SeqCst);
+                // A swap, not a store: a read-modify-write reads the latest unpark, so
+                // this thread sees what every unparker wrote before its unpark. A store
+                // could erase a second unpark that it never read, and the caller, not
+                // seeing that unparker's writes (a shutdown flag, say), would park again
+                // with no token left (found by loom, `timer_auto_advance`; loom model
+                // `park_unpark::two_unparks_racing_with_a_park`).
+                self.state.swap(EMPTY, SeqCst);
                 false
             }
             Err(actual) => unreachable!("park state {actual}: only one thread parks a Parker"),
