@@ -16,7 +16,7 @@
 # thread at a time): the binaries that drive the task lifecycle, shutdown and unsafe
 # code, ~1.5 min in all under valgrind, so the step stays well under 5 minutes:
 #   leak shutdown join_handle callback_panics spawn blocking builder group timer
-#   combinators yield_fairness
+#   shield dump time combinators yield_fairness
 # Left out: stress (millions of wakes: hours under valgrind), memory (its counts are
 # the point, and leak covers giving memory back), compile_fail (trybuild runs cargo
 # and rustc, not corun).
@@ -47,7 +47,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The binaries to run, and the tests to skip in each (space-separated, see above).
 binaries=(leak shutdown join_handle callback_panics spawn blocking builder group timer
-    combinators yield_fairness)
+    shield dump time combinators yield_fairness)
 if [[ -n ${VALGRIND_TESTS:-} ]]; then
     read -r -a binaries <<<"$VALGRIND_TESTS"
 fi

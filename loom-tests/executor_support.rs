@@ -10,6 +10,15 @@ use std::time::Duration;
 
 /// A runtime's shared state for `workers` workers, and their local queues.
 pub(super) fn test_runtime(workers: usize) -> (Arc<Shared>, Vec<LocalQueue<Notified>>) {
+    runtime_with(workers, false)
+}
+
+/// As [`test_runtime`], with its clock paused (`Builder::start_paused(true)`).
+pub(super) fn paused_test_runtime(workers: usize) -> (Arc<Shared>, Vec<LocalQueue<Notified>>) {
+    runtime_with(workers, true)
+}
+
+fn runtime_with(workers: usize, clock_control: bool) -> (Arc<Shared>, Vec<LocalQueue<Notified>>) {
     let queues: Vec<_> = (0..workers).map(|_| LocalQueue::new_fifo()).collect();
     let blocking = BlockingPool::new(BlockingConfig {
         max_threads: 1,
@@ -20,7 +29,8 @@ pub(super) fn test_runtime(workers: usize) -> (Arc<Shared>, Vec<LocalQueue<Notif
     let shared = Shared::new(
         queues.iter().map(LocalQueue::stealer).collect(),
         blocking,
-        Box::new(Timer::new(workers)),
+        Box::new(Timer::new(workers, clock_control)),
+        clock_control,
     );
     (Arc::new(shared), queues)
 }

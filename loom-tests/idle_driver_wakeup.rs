@@ -33,7 +33,7 @@ fn timed_out_driver_racing_with_a_producers_notify() {
                 }
             })
         };
-        let (owner, notified, join) = task::new(async { 7 }, shared.clone());
+        let (owner, notified, join) = task::new(async { 7 }, shared.clone(), task::Spawn::here());
         drop(owner);
         shared.schedule_task(notified, Origin::Spawn);
         worker.join().unwrap();

@@ -60,7 +60,7 @@ fn local_spawn_racing_with_another_workers_park_is_not_lost() {
                 }
             })
         };
-        let (owner, notified, join) = task::new(async { 7 }, shared.clone());
+        let (owner, notified, join) = task::new(async { 7 }, shared.clone(), task::Spawn::here());
         drop(owner);
         // Worker 0 spawns from inside a task: `schedule_local`'s `Spawn` branch.
         queue0.push(notified);

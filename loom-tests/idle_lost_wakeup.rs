@@ -26,7 +26,7 @@ fn remote_spawn_racing_with_park_is_not_lost() {
                 }
             })
         };
-        let (owner, notified, join) = task::new(async { 7 }, shared.clone());
+        let (owner, notified, join) = task::new(async { 7 }, shared.clone(), task::Spawn::here());
         drop(owner);
         shared.schedule_task(notified, Origin::Spawn);
         // A lost wakeup leaves the worker parked forever: loom reports the deadlock.

@@ -166,6 +166,20 @@ MUTATIONS = [
         test("responsiveness", "a_driver_that_runs_a_long_task_hands_the_timers_over"),
     ),
     Mutation(
+        "the last worker to park does not move the paused clock on",
+        "src/executor/shared.rs",
+        "        if parked.last_out && self.went_idle() {",
+        "        if false && parked.last_out && self.went_idle() {",
+        loom("loom_timer_auto_advance"),
+    ),
+    Mutation(
+        "the end of the last blocking job does not move the paused clock on",
+        "src/executor/shared.rs",
+        "        if self.clock_control && self.idle.end_busy() {",
+        "        if self.clock_control && self.idle.end_busy() && false {",
+        test("time", "auto_advance_waits_for_running_and_queued_blocking_closures"),
+    ),
+    Mutation(
         "the LIFO slot's take reads then clears instead of swapping",
         "src/task/slot.rs",
         "        let taken = self.task.swap(ptr::null_mut(), AcqRel);",
@@ -285,6 +299,13 @@ MUTATIONS = [
         "let index = entered.iter().rposition(|(id, _)| *id == self.id)?;",
         "let index = entered.len().checked_sub(1)?;",
         test("spawn", "enter_guards_dropped_out_of_order_restore_the_right_runtime"),
+    ),
+    Mutation(
+        "a park that finds a token erases it with a store, not a swap",
+        "src/executor/park.rs",
+        "                self.state.swap(EMPTY, SeqCst);\n                false",
+        "                self.state.store(EMPTY, SeqCst);\n                false",
+        loom("loom_park_unpark::two_unparks_racing_with_a_park"),
     ),
     Mutation(
         "a poll that ends inside a shield cancels anyway",

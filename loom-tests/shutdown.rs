@@ -49,13 +49,13 @@ fn shutdown_racing_with_a_spawn_and_a_wake() {
         };
         // A task that has been polled once and waits: its waker is all that reaches it.
         let slot = Arc::new(Mutex::new(None));
-        let waiting = Shared::spawn(&shared, parked(&slot));
+        let waiting = Shared::spawn(&shared, parked(&slot), crate::task::Spawn::here());
         let first = shared.inject.pop().expect("spawned from outside: injected");
         first.run();
 
         let spawner = {
             let (shared, spawned) = (shared.clone(), parked(&Arc::new(Mutex::new(None))));
-            loom::thread::spawn(move || Shared::spawn(&shared, spawned))
+            loom::thread::spawn(move || Shared::spawn(&shared, spawned, crate::task::Spawn::here()))
         };
         let waker = slot.lock().take().expect("polled once");
         let blocking = loom::thread::spawn(move || waker.wake());

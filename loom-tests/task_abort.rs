@@ -43,7 +43,7 @@ fn abort_while_the_poll_returns_pending() {
             inner: WaitGate(gate.clone()),
             dropped_on: dropped_on.clone(),
         };
-        let (owner, notified, join) = task::new(future, scheduler.clone());
+        let (owner, notified, join) = task::new(future, scheduler.clone(), task::Spawn::here());
         drop(owner);
         let abort = join.abort_handle();
 
@@ -75,7 +75,11 @@ fn abort_racing_with_a_wake_queues_the_task_once() {
     loom::model(|| {
         let scheduler = TestScheduler::new();
         let gate = Gate::new(false);
-        let (owner, notified, join) = task::new(WaitGate(gate.clone()), scheduler.clone());
+        let (owner, notified, join) = task::new(
+            WaitGate(gate.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         drop(owner);
         // Polled once: idle, unqueued, its waker stored in the gate.
         notified.run();

@@ -11,7 +11,11 @@ fn abort_complete_and_join_drop_race() {
     loom::model(|| {
         let scheduler = TestScheduler::new();
         let gate = Gate::new(true);
-        let (owner, notified, join) = task::new(WaitGate(gate.clone()), scheduler.clone());
+        let (owner, notified, join) = task::new(
+            WaitGate(gate.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         drop(owner);
         let abort = join.abort_handle();
 
@@ -43,7 +47,11 @@ fn abort_racing_with_completion_yields_value_or_cancellation() {
     loom::model(|| {
         let scheduler = TestScheduler::new();
         let gate = Gate::new(true);
-        let (owner, notified, join) = task::new(WaitGate(gate.clone()), scheduler.clone());
+        let (owner, notified, join) = task::new(
+            WaitGate(gate.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         drop(owner);
         let abort = join.abort_handle();
 

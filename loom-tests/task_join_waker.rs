@@ -26,7 +26,11 @@ fn join_waker_registration_racing_with_completion() {
     loom::model(|| {
         let scheduler = TestScheduler::new();
         let gate = Gate::new(true);
-        let (owner, notified, mut join) = task::new(WaitGate(gate.clone()), scheduler.clone());
+        let (owner, notified, mut join) = task::new(
+            WaitGate(gate.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         drop(owner);
 
         let runner = loom::thread::spawn(move || notified.run());
@@ -60,7 +64,11 @@ fn join_handle_drop_racing_with_completion_drops_waker_once() {
     loom::model(|| {
         let scheduler = TestScheduler::new();
         let gate = Gate::new(true);
-        let (owner, notified, mut join) = task::new(WaitGate(gate.clone()), scheduler.clone());
+        let (owner, notified, mut join) = task::new(
+            WaitGate(gate.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         drop(owner);
         let counter = StdArc::new(CountingWaker(AtomicUsize::new(0)));
         let waker = Waker::from(counter.clone());

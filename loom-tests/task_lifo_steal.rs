@@ -13,7 +13,11 @@ fn owner_take_racing_with_a_steal_delivers_the_task_once() {
     loom::model(|| {
         let scheduler = TestScheduler::new();
         let gate = Gate::new(true);
-        let (owner, notified, join) = task::new(WaitGate(gate.clone()), scheduler.clone());
+        let (owner, notified, join) = task::new(
+            WaitGate(gate.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         drop(owner);
         let slot = Arc::new(NotifiedSlot::new());
         let thief = {

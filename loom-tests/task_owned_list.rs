@@ -39,7 +39,11 @@ fn bind_and_run_while_closing(gate_open: bool) {
             queue: Mutex::new(VecDeque::new()),
         });
         let gate = Gate::new(gate_open);
-        let (task, notified, join) = task::new(WaitGate(gate.clone()), scheduler.clone());
+        let (task, notified, join) = task::new(
+            WaitGate(gate.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         let binder = {
             let scheduler = scheduler.clone();
             loom::thread::spawn(move || {
@@ -92,9 +96,17 @@ fn neighbours_unlink_racing_with_close() {
         });
         let finishing = Gate::new(true);
         let parking = Gate::new(false);
-        let (task, notified, first) = task::new(WaitGate(finishing.clone()), scheduler.clone());
+        let (task, notified, first) = task::new(
+            WaitGate(finishing.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         let first_notified = scheduler.owned.bind(task, notified).unwrap();
-        let (task, notified, second) = task::new(WaitGate(parking.clone()), scheduler.clone());
+        let (task, notified, second) = task::new(
+            WaitGate(parking.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         let second_notified = scheduler.owned.bind(task, notified).unwrap();
         let runner = loom::thread::spawn(move || first_notified.run());
         scheduler.owned.close_and_cancel_all();

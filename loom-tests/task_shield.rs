@@ -42,7 +42,7 @@ fn abort_waits_for_the_shielded_section() {
             section: Some(shield(WaitGate(section.clone()))),
             after: WaitGate(after.clone()),
         };
-        let (owner, notified, join) = task::new(future, scheduler.clone());
+        let (owner, notified, join) = task::new(future, scheduler.clone(), task::Spawn::here());
         drop(owner);
         let abort = join.abort_handle();
 
@@ -74,10 +74,13 @@ fn abort_waits_for_the_shielded_section() {
     });
 }
 
+/// A shielded section that can move between tasks.
+type Section = Pin<Box<Shield<WaitGate>>>;
+
 /// Polls a shield once inside the task, then hands it out, so that it ends elsewhere.
 struct HandsOut {
-    section: Option<Pin<Box<Shield<WaitGate>>>>,
-    out: Arc<Mutex<Option<Pin<Box<Shield<WaitGate>>>>>>,
+    section: Option<Section>,
+    out: Arc<Mutex<Option<Section>>>,
 }
 
 impl Future for HandsOut {
@@ -103,7 +106,7 @@ fn a_shield_ending_off_the_task_lets_the_abort_through() {
             section: Some(Box::pin(shield(WaitGate(gate.clone())))),
             out: out.clone(),
         };
-        let (owner, notified, join) = task::new(future, scheduler.clone());
+        let (owner, notified, join) = task::new(future, scheduler.clone(), task::Spawn::here());
         drop(owner);
         let abort = join.abort_handle();
         // Polled once: idle, shielded, the shield handed out.

@@ -40,7 +40,7 @@ fn wake_by_ref_of_a_scheduled_task_publishes_the_wakers_writes() {
             flag: flag.clone(),
             waker: slot.clone(),
         };
-        let (owner, notified, join) = task::new(future, scheduler.clone());
+        let (owner, notified, join) = task::new(future, scheduler.clone(), task::Spawn::here());
         drop(owner);
         notified.run();
         let waker = slot.lock().take().expect("the first poll stored its waker");

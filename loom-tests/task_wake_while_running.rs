@@ -10,7 +10,11 @@ fn wake_racing_with_poll_is_neither_lost_nor_doubled() {
     loom::model(|| {
         let scheduler = TestScheduler::new();
         let gate = Gate::new(false);
-        let (owner, notified, join) = task::new(WaitGate(gate.clone()), scheduler.clone());
+        let (owner, notified, join) = task::new(
+            WaitGate(gate.clone()),
+            scheduler.clone(),
+            task::Spawn::here(),
+        );
         drop(owner);
         // First poll: registers the waker, gate closed.
         notified.run();

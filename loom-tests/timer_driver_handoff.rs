@@ -21,7 +21,7 @@ const EARLIER: u64 = 1 << 50;
 fn earlier_timer_during_a_driver_handoff_reaches_the_new_driver() {
     let knows_earlier = Duration::from_nanos(EARLIER + EARLIER / 2);
     loom::model(move || {
-        let timer = Arc::new(Timer::new(2));
+        let timer = Arc::new(Timer::new(2, false));
         let later = timer
             .register(Some(0), LATER, Waker::noop())
             .expect("LATER is ahead");

@@ -27,7 +27,7 @@ fn counting_waker() -> (std::sync::Arc<CountingWaker>, Waker) {
 #[test]
 fn cancel_racing_with_fire() {
     loom::model(|| {
-        let timer = Arc::new(Timer::new(1));
+        let timer = Arc::new(Timer::new(1, false));
         let (wakes, waker) = counting_waker();
         let entry = timer.register(None, FAR, &waker).expect("FAR is ahead");
         let firer = {
@@ -54,7 +54,7 @@ fn cancel_racing_with_fire() {
 #[test]
 fn register_racing_with_fire() {
     loom::model(|| {
-        let timer = Arc::new(Timer::new(1));
+        let timer = Arc::new(Timer::new(1, false));
         let (wakes, waker) = counting_waker();
         let registrar = {
             let timer = timer.clone();

@@ -19,7 +19,7 @@ fn earlier_deadline_wakes_the_parked_driver() {
     // A park timeout below this means the driver knows of EARLIER.
     let knows_earlier = Duration::from_nanos(EARLIER + EARLIER / 2);
     loom::model(move || {
-        let timer = Arc::new(Timer::new(2));
+        let timer = Arc::new(Timer::new(2, false));
         // The driver's own deadline, already pending.
         let later = timer
             .register(Some(0), LATER, Waker::noop())

@@ -94,6 +94,7 @@ fn worker_lifo_wake_two_workers() {
                         capped_ran.open();
                     })),
                 },
+                crate::task::Spawn::here(),
             )
         };
         shared.inject.pop().expect("spawned from outside").run();
@@ -111,28 +112,37 @@ fn worker_lifo_wake_two_workers() {
                         capped_slot.lock().take().expect("polled once").wake();
                     })),
                 },
+                crate::task::Spawn::here(),
             )
         };
         shared.inject.pop().expect("spawned from outside").run();
 
         let starter = {
             let (count, woken_slot) = (count(0), woken_slot.clone());
-            Shared::spawn(&shared, async move {
-                count();
-                // Into the LIFO slot: the worker polls it right after this task.
-                woken_slot.lock().take().expect("polled once").wake();
-            })
+            Shared::spawn(
+                &shared,
+                async move {
+                    count();
+                    // Into the LIFO slot: the worker polls it right after this task.
+                    woken_slot.lock().take().expect("polled once").wake();
+                },
+                crate::task::Spawn::here(),
+            )
         };
         let workers = start_workers(&shared, queues);
         let blocker = {
             let (count, capped_ran, done) = (count(3), capped_ran.clone(), done.clone());
-            Shared::spawn(&shared, async move {
-                // Holds its worker until the capped task ran, on the other worker if
-                // this one took the blocker first.
-                capped_ran.wait();
-                count();
-                done.open();
-            })
+            Shared::spawn(
+                &shared,
+                async move {
+                    // Holds its worker until the capped task ran, on the other worker if
+                    // this one took the blocker first.
+                    capped_ran.wait();
+                    count();
+                    done.open();
+                },
+                crate::task::Spawn::here(),
+            )
         };
         done.wait();
 

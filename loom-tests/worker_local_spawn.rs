@@ -44,23 +44,27 @@ fn worker_local_spawn_two_workers() {
         let parent = {
             let (runs, child_ran, done) = (runs.clone(), child_ran.clone(), done.clone());
             let child_handle = child_handle.clone();
-            Shared::spawn(&shared, async move {
-                let child = {
-                    let (runs, child_ran) = (runs.clone(), child_ran.clone());
-                    // Into this worker's local queue: only the other worker can run it
-                    // while this one waits below.
-                    crate::spawn(async move {
-                        runs[1].fetch_add(1, SeqCst);
-                        child_ran.open();
-                        2
-                    })
-                };
-                *child_handle.lock() = Some(child);
-                child_ran.wait();
-                runs[0].fetch_add(1, SeqCst);
-                done.open();
-                1
-            })
+            Shared::spawn(
+                &shared,
+                async move {
+                    let child = {
+                        let (runs, child_ran) = (runs.clone(), child_ran.clone());
+                        // Into this worker's local queue: only the other worker can run it
+                        // while this one waits below.
+                        crate::spawn(async move {
+                            runs[1].fetch_add(1, SeqCst);
+                            child_ran.open();
+                            2
+                        })
+                    };
+                    *child_handle.lock() = Some(child);
+                    child_ran.wait();
+                    runs[0].fetch_add(1, SeqCst);
+                    done.open();
+                    1
+                },
+                crate::task::Spawn::here(),
+            )
         };
         // A lost wakeup leaves one worker in the parent and the other parked: a deadlock.
         done.wait();

@@ -56,21 +56,29 @@ fn worker_remote_spawn_two_workers() {
 
         let first = {
             let (runs, second_ran, done) = (runs.clone(), second_ran.clone(), done.clone());
-            Shared::spawn(&shared, async move {
-                // Holds its worker until the second task has run on the other one.
-                second_ran.wait();
-                runs[0].fetch_add(1, SeqCst);
-                done.open();
-                1
-            })
+            Shared::spawn(
+                &shared,
+                async move {
+                    // Holds its worker until the second task has run on the other one.
+                    second_ran.wait();
+                    runs[0].fetch_add(1, SeqCst);
+                    done.open();
+                    1
+                },
+                crate::task::Spawn::here(),
+            )
         };
         let second = {
             let (runs, second_ran) = (runs.clone(), second_ran.clone());
-            Shared::spawn(&shared, async move {
-                runs[1].fetch_add(1, SeqCst);
-                second_ran.open();
-                2
-            })
+            Shared::spawn(
+                &shared,
+                async move {
+                    runs[1].fetch_add(1, SeqCst);
+                    second_ran.open();
+                    2
+                },
+                crate::task::Spawn::here(),
+            )
         };
         // A lost wakeup leaves one worker in `first` and the other parked: a deadlock.
         done.wait();

@@ -77,6 +77,7 @@ fn worker_shutdown_two_workers() {
                     future: Box::pin(parent),
                     drops: parent_drops.clone(),
                 },
+                crate::task::Spawn::here(),
             )
         };
         // Shutdown races with the workers finding, running and stealing the two tasks.

@@ -8,11 +8,17 @@
 //! | `await task`                     | `handle.await` ([`JoinHandle`])         |
 //! | `task.cancel()`                  | [`handle.abort()`](JoinHandle::abort)   |
 //! | `asyncio.CancelledError`         | [`JoinError::is_cancelled`]             |
+//! | `asyncio.shield(aw)`             | [`corun::shield(fut)`](shield)          |
 //! | `await asyncio.sleep(0)`         | [`yield_now().await`](yield_now)        |
 //! | `loop.run_in_executor(None, f)`  | [`spawn_blocking(f)`](spawn_blocking)   |
 //!
+//! With the default `macros` feature, [`#[corun::main]`](main) is `asyncio.run(main())` as
+//! an attribute on `async fn main`, and [`#[corun::test]`](test) runs an `async fn` test;
+//! each builds a fresh runtime.
+//!
 //! Unlike asyncio's single-threaded event loop, tasks run in parallel on one worker thread
-//! per core, so they must be `Send + 'static`.
+//! per core, so they must be `Send + 'static`. How tasks are cancelled, and how to defer
+//! it, is the [`cancellation`] chapter.
 //!
 //! ```
 //! let results = corun::run(async {
@@ -25,11 +31,14 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+#[doc = include_str!("cancellation.md")]
+pub mod cancellation {}
 pub mod combinators;
 mod executor;
 pub mod group;
 mod sync;
 pub mod task;
+pub mod time;
 pub mod timer;
 mod unwind;
 
@@ -45,7 +54,41 @@ pub use timer::{
     Elapsed, Interval, MissedTickBehavior, MoveOn, Sleep, Timeout,
 };
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
+/// Runs an `async fn` — usually `main` — on a fresh runtime: `asyncio.run(main())` as an
+/// attribute. Here with two workers, returning a `Result` as a plain `main` can:
+///
+/// ```
+/// #[corun::main(worker_threads = 2)]
+/// async fn main() -> Result<(), corun::JoinError> {
+///     let answer = corun::spawn(async { 6 * 7 }).await?;
+///     assert_eq!(answer, 42);
+///     Ok(())
+/// }
+/// ```
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use corun_macros::main;
+
+/// Runs an `async fn` test on a runtime of its own. Here with one worker and the clock
+/// paused (an hour's sleep returns at once), returning a `Result` as a plain test can:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[corun::test(worker_threads = 1, start_paused = true)]
+/// async fn an_hour_passes_at_once() -> Result<(), corun::JoinError> {
+///     let start = corun::time::now();
+///     corun::spawn(corun::sleep(Duration::from_secs(3_600))).await?;
+///     assert_eq!(corun::time::now() - start, Duration::from_secs(3_600));
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use corun_macros::test;
+
+/// The README's examples, compiled and run as doctests (one shows the macros).
+#[cfg(all(doctest, feature = "macros"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -400,3 +400,82 @@ fn group_error_is_an_error_with_a_source() {
         assert_eq!(boxed.source().unwrap().to_string(), "oops");
     });
 }
+
+#[test]
+fn a_group_deadline_cancels_and_still_joins_a_shielded_child() {
+    let _watchdog = watchdog(LIMIT, "group_deadline");
+    corun::run(async {
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (finish_tx, finish_rx) = futures::channel::oneshot::channel::<()>();
+        let child_order = order.clone();
+        let group = corun::spawn(
+            corun::task_group(move |tg| async move {
+                tg.spawn(async move {
+                    corun::shield(async move {
+                        finish_rx.await.unwrap();
+                        child_order.lock().unwrap().push("shielded section ended");
+                    })
+                    .await;
+                    pending::<Result<(), ()>>().await
+                });
+                pending::<Result<(), ()>>().await
+            })
+            .cancel_after(ms(5)),
+        );
+        // Well past the deadline, the group still waits for the shielded section.
+        corun::sleep(ms(20)).await;
+        assert!(!group.is_finished());
+        finish_tx.send(()).unwrap();
+        let error = group.await.unwrap().unwrap_err();
+        order.lock().unwrap().push("group returned");
+        assert!(error.is_cancelled());
+        assert_eq!(error.cancelled(), 1);
+        assert_eq!(
+            *order.lock().unwrap(),
+            ["shielded section ended", "group returned"]
+        );
+    });
+}
+
+#[test]
+fn a_timeout_around_a_group_returns_without_waiting_for_a_shielded_child() {
+    let _watchdog = watchdog(LIMIT, "group_timeout_shield");
+    corun::run(async {
+        let (finish_tx, finish_rx) = futures::channel::oneshot::channel::<()>();
+        let (ended_tx, ended_rx) = futures::channel::oneshot::channel::<()>();
+        let timed = corun::timeout(
+            ms(5),
+            corun::task_group(move |tg| async move {
+                tg.spawn(async move {
+                    corun::shield(async move {
+                        finish_rx.await.unwrap();
+                        ended_tx.send(()).unwrap();
+                    })
+                    .await;
+                    Ok::<_, ()>(())
+                });
+                pending::<Result<(), ()>>().await
+            }),
+        )
+        .await;
+        // The timeout dropped the group's future: the child was cancelled, not joined,
+        // and its shielded section is still running.
+        assert!(timed.is_err());
+        finish_tx.send(()).unwrap();
+        ended_rx.await.unwrap();
+    });
+}
+
+#[test]
+fn a_group_that_ends_before_its_deadline_returns_its_value() {
+    corun::run(async {
+        let value = corun::task_group(|tg| async move {
+            let child = tg.spawn(async { Ok::<_, ()>(2) });
+            Ok(child.await.unwrap() * 21)
+        })
+        .cancel_at(Instant::now() + Duration::from_secs(3600))
+        .await
+        .unwrap();
+        assert_eq!(value, 42);
+    });
+}

@@ -19,8 +19,9 @@ static ALLOCATOR: Counting = Counting;
 
 const OBJECTS: usize = 100_000;
 
-/// The targets of the responsiveness issue, in bytes.
-const MAX_PER_IDLE_TASK: f64 = 80.0;
+/// In bytes. An idle task was 80 until it learnt its id, parent, spawn location, name and
+/// poll statistics (40 bytes, for dumps); tokio's takes 128 in the same measurement.
+const MAX_PER_IDLE_TASK: f64 = 120.0;
 const MAX_PER_PENDING_SLEEP: f64 = 96.0;
 
 /// Bookkeeping that does not grow with the objects (a queue's current block, a slab's

@@ -36,6 +36,7 @@ use std::task::{ready, Context, Poll};
 ///     assert_eq!(order.len(), 3);
 /// });
 /// ```
+#[track_caller]
 pub fn as_completed<I>(futures: I) -> AsCompleted<I::Item>
 where
     I: IntoIterator,

@@ -32,11 +32,12 @@
 
 use super::done::{Done, Next};
 use crate::sync::Arc;
-use crate::task::{JoinError, JoinHandle};
+use crate::task::{JoinError, JoinHandle, Spawn};
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::mem;
 use std::panic::resume_unwind;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -80,6 +81,8 @@ pub(crate) struct ChildSet<F: Future> {
     settling: Option<usize>,
     /// Set once `poll_cancelled` ran: what is still running is being cancelled.
     cancelled: bool,
+    /// Where the combinator was called: its children's spawn location.
+    location: &'static Location<'static>,
 }
 
 pin_project! {
@@ -127,6 +130,7 @@ impl Drop for Listing {
 }
 
 impl<F: Future> ChildSet<F> {
+    #[track_caller]
     pub(crate) fn new(
         futures: impl IntoIterator<Item = F>,
         wake_on: WakeOn<F::Output>,
@@ -148,6 +152,7 @@ impl<F: Future> ChildSet<F> {
             sweep: 0,
             settling: None,
             cancelled: false,
+            location: Location::caller(),
         }
     }
 
@@ -244,11 +249,16 @@ where
                 urgent: true,
             };
             let wake_on = self.wake_on;
-            self.handles.push(Some(runtime.spawn(Tracked {
+            let spawn = Spawn {
+                name: None,
+                location: self.location,
+            };
+            let tracked = Tracked {
                 future,
                 wake_on,
                 listing,
-            })));
+            };
+            self.handles.push(Some(runtime.spawn_as(tracked, spawn)));
             self.running += 1;
         }
     }

@@ -27,6 +27,7 @@ use std::task::{ready, Context, Poll};
 ///     assert_eq!(squares, [1, 4, 9, 16]);
 /// });
 /// ```
+#[track_caller]
 pub fn gather<I>(futures: I) -> Gather<I::Item>
 where
     I: IntoIterator,
@@ -104,6 +105,7 @@ fn take_all<T>(results: &mut Vec<Option<T>>) -> Vec<T> {
 ///     assert_eq!(one_fails.await, Err("task 2 failed".to_owned()));
 /// });
 /// ```
+#[track_caller]
 pub fn try_gather<I, T, E>(futures: I) -> TryGather<I::Item>
 where
     I: IntoIterator,
@@ -188,6 +190,7 @@ where
 ///     assert_eq!(settled[2].as_ref().ok(), Some(&20));
 /// });
 /// ```
+#[track_caller]
 pub fn gather_settled<I>(futures: I) -> GatherSettled<I::Item>
 where
     I: IntoIterator,

@@ -30,6 +30,7 @@ use std::task::{ready, Context, Poll};
 ///     assert_eq!(winner, "fast");
 /// });
 /// ```
+#[track_caller]
 pub fn race<I>(futures: I) -> Race<I::Item>
 where
     I: IntoIterator,

@@ -154,6 +154,7 @@ tuple_impls! {
 }
 
 /// What `gather!` expands to.
+#[track_caller]
 pub fn gather_tuple<G: GatherTuple>(futures: G) -> GatherTupleFuture<G> {
     GatherTupleFuture {
         inner: gather(futures.into_children()),
@@ -162,6 +163,7 @@ pub fn gather_tuple<G: GatherTuple>(futures: G) -> GatherTupleFuture<G> {
 }
 
 /// What `try_gather!` expands to.
+#[track_caller]
 pub fn try_gather_tuple<G: TryGatherTuple<E>, E: Send + 'static>(
     futures: G,
 ) -> TryGatherTupleFuture<G, E> {

@@ -56,6 +56,7 @@ pub enum ReturnWhen {
 ///     assert!(pending.is_empty());
 /// });
 /// ```
+#[track_caller]
 pub fn wait<I, T, E>(futures: I, when: ReturnWhen) -> Wait<I::Item>
 where
     I: IntoIterator,
@@ -125,6 +126,7 @@ impl<F: TryFuture> Pending<F> {
     ///     assert_eq!(first.len() + rest.len(), 3);
     /// });
     /// ```
+    #[track_caller]
     pub fn wait(self, when: ReturnWhen) -> Wait<F> {
         Wait {
             pending: Some(self),

@@ -8,6 +8,11 @@
 //! threads and wakeups handed out, so a spurious condvar wakeup cannot steal a task meant
 //! for another thread and a new task never waits for a thread that is already leaving.
 //!
+//! Each job counts as *busy* in the runtime's idle word (`idle.rs`) from the moment it is
+//! queued until it has returned and woken its `JoinHandle`'s awaiter, so that a paused
+//! clock does not jump ahead while a blocking closure runs or waits to (see
+//! `Shared::went_idle`).
+//!
 //! The pool keeps every thread's `JoinHandle`, and shutdown joins them: a thread still
 //! finishing holds the runtime's `Handle`, and no allocation may outlive the runtime. A
 //! thread that exits on its keep-alive leaves its handle behind for the next one to exit
@@ -15,6 +20,7 @@
 
 use super::context;
 use super::handle::Handle;
+use super::shared::Shared;
 use crate::sync::{thread, wait_timeout, Arc, Condvar, Mutex};
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
 use slab::Slab;
@@ -132,7 +138,8 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, notified, join) = task::new(BlockingTask(Some(f)), BlockingSchedule);
+        let (task, notified, join) =
+            task::new(BlockingTask(Some(f)), BlockingSchedule, task::Spawn::here());
         drop(task);
         let mut synced = self.inner.synced.lock();
         if synced.shutdown {
@@ -140,6 +147,8 @@ impl BlockingPool {
             notified.shutdown();
             return join;
         }
+        // Counted before the spawning task's worker can park (see `idle.rs`).
+        handle.shared.begin_busy();
         synced.queue.push_back(notified);
         if synced.num_idle > 0 {
             synced.num_idle -= 1;
@@ -174,13 +183,13 @@ impl BlockingPool {
         builder.spawn(move || {
             let _current = context::set_current(&handle);
             POOL_OF_THIS_THREAD.with(|pool| pool.set(Arc::as_ptr(&inner) as usize));
-            inner.run(key);
+            inner.run(key, &handle.shared);
         })
     }
 
-    /// Cancels queued closures, then waits for running ones to return: forever, or at most
-    /// `timeout`. Idempotent.
-    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+    /// Cancels queued closures (they stop counting as busy in `idle`), then waits for
+    /// running ones to return: forever, or at most `timeout`. Idempotent.
+    pub(crate) fn shutdown(&self, shared: &Shared, timeout: Option<Duration>) {
         let queued = {
             let mut synced = self.inner.synced.lock();
             synced.shutdown = true;
@@ -189,6 +198,8 @@ impl BlockingPool {
         };
         for task in queued {
             task.shutdown();
+            // The runtime is shut down: nobody waits for quiescence any more.
+            shared.drop_busy();
         }
         let own = POOL_OF_THIS_THREAD.with(|pool| pool.get() == Arc::as_ptr(&self.inner) as usize);
         let may_remain = usize::from(own);
@@ -223,13 +234,15 @@ impl BlockingPool {
 }
 
 impl Inner {
-    /// The loop of the pool thread known as `key`.
-    fn run(&self, key: usize) {
+    /// The loop of the pool thread known as `key`, for the runtime `shared`.
+    fn run(&self, key: usize, shared: &Shared) {
         let mut synced = self.synced.lock();
         'work: loop {
             while let Some(task) = synced.queue.pop_front() {
                 drop(synced);
                 task.run();
+                // After the run woke the job's awaiter (counting whoever will poll it).
+                shared.end_busy();
                 synced = self.synced.lock();
             }
             if synced.shutdown {

@@ -27,6 +27,7 @@ pub struct Builder {
     thread_stack_size: Option<usize>,
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
+    start_paused: bool,
 }
 
 impl Builder {
@@ -44,6 +45,7 @@ impl Builder {
             thread_stack_size: None,
             max_blocking_threads: 512,
             thread_keep_alive: Duration::from_secs(10),
+            start_paused: false,
         }
     }
 
@@ -109,6 +111,26 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime with its clock paused (default `false`): time stands still and
+    /// moves only by [`corun::time::advance`](crate::time::advance), or by jumping to the
+    /// next timer's deadline when no task can run. Timer tests then run in virtual time,
+    /// fast and in the same order every run. See [`corun::time`](crate::time).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = corun::Runtime::builder().worker_threads(2).start_paused(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     let start = corun::time::now();
+    ///     corun::sleep(Duration::from_secs(3_600)).await; // returns at once
+    ///     assert_eq!(corun::time::now() - start, Duration::from_secs(3_600));
+    /// });
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
+        self.start_paused = paused;
+        self
+    }
+
     /// Starts the runtime's worker threads.
     ///
     /// # Errors
@@ -137,13 +159,14 @@ impl Builder {
             stack_size: self.thread_stack_size,
         });
         // The timer's wheel is sharded per worker, so arming timers does not serialise.
-        let timer = Box::new(Timer::new(workers));
+        let timer = Box::new(Timer::new(workers, self.start_paused));
         Runtime::start(
             workers,
             &self.thread_name,
             self.thread_stack_size,
             blocking,
             timer,
+            self.start_paused,
         )
     }
 }
@@ -166,6 +189,7 @@ impl fmt::Debug for Builder {
             .field("thread_stack_size", &self.thread_stack_size)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.thread_keep_alive)
+            .field("start_paused", &self.start_paused)
             .finish()
     }
 }

@@ -11,7 +11,10 @@
 //!   earlier deadline is registered;
 //! - after the driving worker wakes ([`Driver::after_park`]), to hand the role back and do
 //!   what became due; if something is still pending ([`Driver::has_pending`]), the worker
-//!   wakes a parked one to take the role over, since it is about to run tasks.
+//!   wakes a parked one to take the role over, since it is about to run tasks;
+//! - when the runtime has gone idle ([`Driver::on_idle`]): every worker parked, nothing
+//!   running outside them, no task queued. A driver with a paused clock then moves time
+//!   to its next deadline and fires it (the timer's auto-advance).
 
 use super::park::Parker;
 use crate::sync::Arc;
@@ -46,6 +49,13 @@ pub(crate) trait Driver: Send + Sync + 'static {
     /// worker that gives up the driving role to run tasks checks it, and if so wakes a
     /// parked one to take the role over, so that a long task cannot hold the timers up.
     fn has_pending(&self) -> bool;
+
+    /// The runtime went idle: every worker is parked (the caller may be the last, about
+    /// to sleep), nothing runs outside them and no task is queued, so nothing will happen
+    /// until something from outside does. `still_idle` re-checks that. Returns true if
+    /// the driver scheduled work (a paused clock jumped to its next deadline and fired):
+    /// a calling worker then runs it instead of sleeping. Otherwise one load.
+    fn on_idle(&self, still_idle: &dyn Fn() -> bool) -> bool;
 
     /// The runtime shut down and its tasks are gone: release everything still registered.
     fn shutdown(&self);

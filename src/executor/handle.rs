@@ -6,7 +6,7 @@ use super::driver::Driver;
 use super::shared::Shared;
 use super::worker;
 use crate::sync::Arc;
-use crate::task::JoinHandle;
+use crate::task::{self, JoinHandle};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -100,12 +100,54 @@ impl Handle {
     /// let task = rt.handle().spawn(async { 1 + 1 });
     /// assert_eq!(rt.block_on(task).unwrap(), 2);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future)
+        self.spawn_as(future, task::Spawn::here())
+    }
+
+    /// Spawns `future` with what `spawn` says about it (name, location).
+    pub(crate) fn spawn_as<F>(&self, future: F, spawn: task::Spawn) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Shared::spawn(&self.shared, future, spawn)
+    }
+
+    /// True if the runtime was built with a clock that can be paused
+    /// (`Builder::start_paused(true)`).
+    pub(crate) fn clock_control(&self) -> bool {
+        self.shared.clock_control
+    }
+
+    /// A snapshot of every live task of this runtime: id, name, spawn location, state,
+    /// polls, time since the last poll, and the task that spawned it. `Display` prints it
+    /// as a tree (see [`TaskDump`](crate::task::TaskDump)).
+    ///
+    /// It is taken a shard of the runtime's task list at a time, each under its lock for
+    /// as long as it takes to copy its tasks, so the workers never all wait for it; tasks
+    /// spawned or finished meanwhile may or may not appear, and none appears twice.
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     let parent = corun::task::Builder::new()
+    ///         .name("parent")
+    ///         .spawn(async { corun::spawn(std::future::pending::<()>()) });
+    ///     let parent_id = parent.id();
+    ///     let child = parent.await.unwrap();
+    ///     let dump = corun::Handle::current().dump();
+    ///     // The parent has finished; its child is alive and remembers who spawned it.
+    ///     assert!(dump.get(parent_id).is_none());
+    ///     assert_eq!(dump.get(child.id()).unwrap().parent(), Some(parent_id));
+    ///     child.abort();
+    /// });
+    /// ```
+    pub fn dump(&self) -> task::TaskDump {
+        task::TaskDump::of(&self.shared.owned)
     }
 
     /// Runs a blocking closure on the runtime's blocking pool.
@@ -138,7 +180,7 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _driving = context::enter_driving();
         let _current = context::set_current(self);
-        block_on(future)
+        block_on(&self.shared, future)
     }
 
     /// Makes this runtime current on this thread until the guard drops, so that

@@ -14,25 +14,35 @@
 //!   Either the producer's load saw the decrement (and wakes someone), or the searcher's
 //!   re-check sees the work: a wakeup cannot be lost.
 //!
-//! State layout: bits `0..16` searching, bits `16..` unparked.
+//! On a runtime whose clock can be paused, the same word counts the work under way
+//! outside the workers (*busy*: blocking jobs queued or running, `block_on` threads
+//! polling). Whoever hands work on (a blocking job that wakes a task, a task that spawns
+//! a blocking job or wakes a `block_on`) counts the receiver before it uncounts itself,
+//! so the word reaches "every worker parked, nothing busy" only when nothing can run, and
+//! exactly one decrement takes it there: that caller moves a paused clock on
+//! (`Shared::went_idle`).
+//!
+//! State layout: bits `0..16` searching, bits `16..32` unparked, bits `32..64` busy.
 
 use crate::sync::atomic::{
-    AtomicUsize,
+    AtomicU64,
     Ordering::{Relaxed, SeqCst},
 };
 use crate::sync::Mutex;
 
 const UNPARKED_SHIFT: u32 = 16;
-const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;
-const SEARCHING_ONE: usize = 1;
-const UNPARKED_ONE: usize = 1 << UNPARKED_SHIFT;
+const BUSY_SHIFT: u32 = 32;
+const SEARCHING_MASK: u64 = (1 << UNPARKED_SHIFT) - 1;
+const SEARCHING_ONE: u64 = 1;
+const UNPARKED_ONE: u64 = 1 << UNPARKED_SHIFT;
+const BUSY_ONE: u64 = 1 << BUSY_SHIFT;
 
 /// The most workers the packed counters can hold.
-pub(crate) const MAX_WORKERS: usize = SEARCHING_MASK;
+pub(crate) const MAX_WORKERS: usize = SEARCHING_MASK as usize;
 
 #[derive(Debug)]
 pub(crate) struct Idle {
-    state: AtomicUsize,
+    state: AtomicU64,
     num_workers: usize,
     /// Indices of parked workers; producers take from the end (the driving worker, if
     /// parked, is first: see `transition_worker_to_parked`).
@@ -40,15 +50,33 @@ pub(crate) struct Idle {
 }
 
 #[derive(Clone, Copy)]
-struct Counts(usize);
+struct Counts(u64);
 
 impl Counts {
     fn searching(self) -> usize {
-        self.0 & SEARCHING_MASK
+        (self.0 & SEARCHING_MASK) as usize
     }
     fn unparked(self) -> usize {
-        self.0 >> UNPARKED_SHIFT
+        ((self.0 >> UNPARKED_SHIFT) & SEARCHING_MASK) as usize
     }
+    fn busy(self) -> u64 {
+        self.0 >> BUSY_SHIFT
+    }
+    /// Every worker is parked and nothing runs outside them.
+    fn all_idle(self) -> bool {
+        self.busy() == 0 && self.unparked() == 0
+    }
+}
+
+/// What a parking worker must do before it sleeps.
+#[must_use]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parked {
+    /// Re-check every queue (see `transition_worker_to_parked`).
+    pub(crate) must_recheck: bool,
+    /// This park left every worker parked and nothing busy: the caller is the one to
+    /// tell the driver (`Driver::on_idle`).
+    pub(crate) last_out: bool,
 }
 
 impl Idle {
@@ -59,7 +87,7 @@ impl Idle {
             "worker count {num_workers} outside 1..={MAX_WORKERS}"
         );
         Idle {
-            state: AtomicUsize::new(num_workers << UNPARKED_SHIFT),
+            state: AtomicU64::new((num_workers as u64) << UNPARKED_SHIFT),
             num_workers,
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
         }
@@ -134,12 +162,15 @@ impl Idle {
     /// list and the others on top, so producers wake a worker that is not driving first:
     /// waking the driver for work would make it give up the driving role while the others
     /// sleep without a timeout.
+    ///
+    /// The park that leaves every worker parked and nothing busy is told so (`last_out`):
+    /// exactly one does, the word being one atomic.
     pub(crate) fn transition_worker_to_parked(
         &self,
         index: usize,
         is_searching: bool,
         is_driving: bool,
-    ) -> bool {
+    ) -> Parked {
         let mut sleepers = self.sleepers.lock();
         let dec = UNPARKED_ONE + if is_searching { SEARCHING_ONE } else { 0 };
         let prev = Counts(self.state.fetch_sub(dec, SeqCst));
@@ -148,7 +179,29 @@ impl Idle {
         } else {
             sleepers.push(index);
         }
-        !is_searching || prev.searching() == 1
+        Parked {
+            must_recheck: !is_searching || prev.searching() == 1,
+            last_out: Counts(prev.0 - dec).all_idle(),
+        }
+    }
+
+    /// Work outside the workers began: a blocking job was queued, or a `block_on` thread
+    /// was woken (or started). Counted before the one who caused it stops counting.
+    pub(crate) fn begin_busy(&self) {
+        self.state.fetch_add(BUSY_ONE, SeqCst);
+    }
+
+    /// Work outside the workers ended (after everything it woke was counted). Returns
+    /// true if it left every worker parked and nothing busy (`last_out`, as for a park).
+    pub(crate) fn end_busy(&self) -> bool {
+        let prev = self.state.fetch_sub(BUSY_ONE, SeqCst);
+        debug_assert!(Counts(prev).busy() > 0);
+        Counts(prev - BUSY_ONE).all_idle()
+    }
+
+    /// True if every worker is parked and nothing is busy, now.
+    pub(crate) fn all_idle(&self) -> bool {
+        self.load().all_idle()
     }
 
     /// A parked worker woke up on its own (its park timed out, or the driver woke it).

@@ -9,7 +9,8 @@
 //! - `idle`: the searching/parked counters that decide whom to wake;
 //! - `park`: the per-thread parker; `inject`: the global queue and its close protocol;
 //! - `blocking`: the blocking pool; `block_on`: driving a future on the calling thread;
-//! - `context`: the thread's current runtime; `runtime`, `builder`, `handle`: public API.
+//! - `context`: the thread's current runtime; `runtime`, `builder`, `handle`: public API;
+//! - `task_builder`: `corun::task::Builder`, a spawn with a name.
 
 mod block_on;
 mod blocking;
@@ -24,6 +25,7 @@ mod pacer;
 mod park;
 mod runtime;
 mod shared;
+mod task_builder;
 mod worker;
 mod yield_now;
 
@@ -52,6 +54,9 @@ mod loom_shutdown;
 #[path = "../../loom-tests/executor_support.rs"]
 mod loom_support;
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/timer_auto_advance.rs"]
+mod loom_timer_auto_advance;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/worker_lifo_wake.rs"]
 mod loom_worker_lifo_wake;
 #[cfg(all(test, corun_loom))]
@@ -72,6 +77,7 @@ pub(crate) use driver::{BeforePark, Driver};
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub(crate) use park::Parker;
 pub use runtime::Runtime;
+pub use task_builder::Builder as TaskBuilder;
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::task::JoinHandle;
@@ -111,13 +117,23 @@ pub fn run<F: Future>(future: F) -> F::Output {
 ///     assert_eq!(task.await.unwrap(), "Task 1 result");
 /// });
 /// ```
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    spawn_as(future, crate::task::Spawn::here())
+}
+
+/// `spawn` with what the spawner says about the task (its name and location).
+pub(crate) fn spawn_as<F>(future: F, spawn: crate::task::Spawn) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     context::with_current(|handle| match handle {
-        Some(handle) => handle.spawn(future),
+        Some(handle) => handle.spawn_as(future, spawn),
         None => panic!("corun::spawn: {NO_RUNTIME}"),
     })
 }

@@ -70,11 +70,12 @@ impl Runtime {
         stack_size: Option<usize>,
         blocking: BlockingPool,
         driver: Box<dyn Driver>,
+        clock_control: bool,
     ) -> io::Result<Runtime> {
         let queues: Vec<LocalQueue<_>> = (0..num_workers).map(|_| LocalQueue::new_fifo()).collect();
         let stealers = queues.iter().map(LocalQueue::stealer).collect();
         let handle = Handle {
-            shared: Arc::new(Shared::new(stealers, blocking, driver)),
+            shared: Arc::new(Shared::new(stealers, blocking, driver, clock_control)),
         };
         // If a thread fails to start, dropping `runtime` stops the ones already running.
         let mut runtime = Runtime {
@@ -116,6 +117,7 @@ impl Runtime {
     /// let task = rt.spawn(async { "hi" });
     /// assert_eq!(rt.block_on(task).unwrap(), "hi");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -195,7 +197,7 @@ impl Runtime {
             let _current = context::set_current(&self.handle);
             shared.finish_shutdown();
         }
-        shared.blocking.shutdown(blocking_timeout);
+        shared.blocking.shutdown(shared, blocking_timeout);
     }
 }
 

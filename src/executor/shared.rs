@@ -44,6 +44,9 @@ pub(crate) struct Shared {
     shutdown: CachePadded<AtomicBool>,
     /// Who watches the LIFO slots (see `lifo.rs`).
     pub(super) lifo_watch: CachePadded<AtomicUsize>,
+    /// The runtime was built with a clock that can be paused: work outside the workers is
+    /// counted busy in `idle` for the quiescence check. Off, that counting costs nothing.
+    pub(super) clock_control: bool,
 }
 
 pub(super) struct Remote {
@@ -71,6 +74,7 @@ impl Shared {
         stealers: Vec<Stealer<Notified>>,
         blocking: BlockingPool,
         driver: Box<dyn Driver>,
+        clock_control: bool,
     ) -> Shared {
         let num_workers = stealers.len();
         let remotes = stealers
@@ -92,6 +96,7 @@ impl Shared {
             driver,
             shutdown: CachePadded::new(AtomicBool::new(false)),
             lifo_watch: CachePadded::new(AtomicUsize::new(lifo::NO_WATCH)),
+            clock_control,
         }
     }
 
@@ -101,12 +106,12 @@ impl Shared {
 
     /// Spawns `future` as a task owned by this runtime. (An associated function rather than
     /// a method: `self: &Arc<Self>` is not a valid receiver for loom's `Arc`.)
-    pub(super) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(super) fn spawn<F>(this: &Arc<Self>, future: F, spawn: task::Spawn) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new(future, this.clone());
+        let (task, notified, join) = task::new(future, this.clone(), spawn);
         if let Some(notified) = this.owned.bind(task, notified) {
             this.schedule_task(notified, Origin::Spawn);
         }
@@ -139,6 +144,53 @@ impl Shared {
         !self.inject.is_empty() || self.remotes.iter().any(|remote| !remote.stealer.is_empty())
     }
 
+    /// Every worker parked, nothing busy outside them, and no task queued anywhere
+    /// (the LIFO slots too: cheap, and only asked on a runtime whose clock can pause).
+    fn is_idle(&self) -> bool {
+        self.idle.all_idle()
+            && !self.has_work()
+            && !self
+                .remotes
+                .iter()
+                .any(|remote| remote.lifo.slot.is_occupied())
+    }
+
+    /// The caller's decrement of the idle word left every worker parked and nothing busy
+    /// (`last_out`; exactly one caller sees each such moment). If no task is queued
+    /// either, nothing can run until something from outside happens: the driver may move
+    /// a paused clock on. True if it scheduled work. A task queued without a wake-up is
+    /// seen here or was seen by the parking searcher's re-check (`idle.rs`): either way
+    /// it runs before time moves.
+    fn went_idle(&self) -> bool {
+        self.clock_control && !self.has_work() && self.driver.on_idle(&|| self.is_idle())
+    }
+
+    /// Work began outside the workers (a blocking job queued, a `block_on` woken).
+    /// Counted only on a runtime whose clock can be paused.
+    #[inline]
+    pub(super) fn begin_busy(&self) {
+        if self.clock_control {
+            self.idle.begin_busy();
+        }
+    }
+
+    /// Work outside the workers ended, after it counted whatever it woke.
+    #[inline]
+    pub(super) fn end_busy(&self) {
+        if self.clock_control && self.idle.end_busy() {
+            // Its wakes go through the injector: nothing is left for this thread to run.
+            let _ = self.went_idle();
+        }
+    }
+
+    /// Work outside the workers was dropped at shutdown: uncounted, and nobody told (no
+    /// worker is left to advance the clock).
+    pub(super) fn drop_busy(&self) {
+        if self.clock_control {
+            let _ = self.idle.end_busy();
+        }
+    }
+
     /// Parks worker `index` until another thread hands it work or shutdown begins. The
     /// driving worker (see `driver.rs`) and a worker with a `timeout` (the driver, or the
     /// LIFO watcher) return on any wakeup, since they have something to look at: an
@@ -151,13 +203,18 @@ impl Shared {
         driving: bool,
         timeout: Option<Duration>,
     ) -> bool {
-        let must_recheck = self
+        let parked = self
             .idle
             .transition_worker_to_parked(index, searching, driving);
         // Work may have arrived after the other workers stopped looking and before our
         // decrement: look once more (see `Idle::transition_worker_to_parked`).
-        if must_recheck && self.has_work() {
+        if parked.must_recheck && self.has_work() {
             self.notify_parked();
+        }
+        // The last one out moves a paused clock on; the timers it fired queued their tasks
+        // here, so run them instead of sleeping.
+        if parked.last_out && self.went_idle() {
+            return !self.idle.unpark_worker_by_id(index);
         }
         let parker = &self.remotes[index].parker;
         loop {

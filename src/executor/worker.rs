@@ -25,7 +25,7 @@ use super::shared::{Notified, Origin, Shared};
 use crate::sync::atomic::Ordering::Relaxed;
 use crate::sync::deque::{Steal, Worker as LocalQueue};
 use crate::sync::Arc;
-use crate::task::NotifiedSlot;
+use crate::task::{NotifiedSlot, Stamp};
 use std::io::Write;
 
 #[cfg(not(corun_loom))]
@@ -60,6 +60,8 @@ struct Worker<'a> {
     /// This worker's LIFO slot and poll counter, looked up once.
     lifo: &'a Lifo,
     pacer: Pacer,
+    /// The last check's clock reading, coarsely: the start of each poll, for dumps.
+    stamp: Stamp,
     /// Polls started, published in `Remote::polls` for the LIFO watch.
     polls: usize,
     /// What this worker saw when it last took the LIFO watch.
@@ -82,10 +84,12 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
         queue,
     };
     CURRENT.set(&cx, || {
+        let pacer = Pacer::new();
         Worker {
             cx: &cx,
             lifo: &cx.shared.remotes[index].lifo,
-            pacer: Pacer::new(),
+            stamp: Stamp::at(pacer.last_check()),
+            pacer,
             polls: 0,
             watch: Watch::default(),
             rng: FastRand::new(index),
@@ -150,7 +154,9 @@ impl Worker<'_> {
         while !self.shared().is_shutdown() {
             let check = self.pacer.tick();
             if check {
-                self.shared().driver.maintain(self.pacer.last_check());
+                let now = self.pacer.last_check();
+                self.stamp = Stamp::at(now);
+                self.shared().driver.maintain(now);
             }
             if let Some(task) = self.next_task(check) {
                 self.run_task(task);
@@ -247,7 +253,7 @@ impl Worker<'_> {
         self.polls = self.polls.wrapping_add(1);
         // Relaxed: a watcher only needs to see it move eventually (see `lifo.rs`).
         self.lifo.polls.store(self.polls, Relaxed);
-        task.run();
+        task.run_stamped(self.stamp);
     }
 
     /// This worker gave up the driving role to run tasks. If timers are pending, a parked
@@ -287,6 +293,7 @@ impl Worker<'_> {
         }
         // The time parked was not work.
         self.pacer.restart();
+        self.stamp = Stamp::at(self.pacer.last_check());
     }
 }
 

@@ -71,7 +71,37 @@ impl<E: Send + 'static> TaskGroup<E> {
     ///     assert_eq!(sum.unwrap(), 42);
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn<F, T>(&self, future: F) -> TaskHandle<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.builder().spawn(future)
+    }
+
+    /// A spawn with a name: `tg.builder().name("fetch").spawn(fut)`, as
+    /// [`corun::task::Builder`](crate::task::Builder) for a child of this group.
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     let value = corun::task_group(|tg| async move {
+    ///         let child = tg.builder().name("fetch").spawn(async { Ok::<_, ()>(3) });
+    ///         Ok(child.await.unwrap())
+    ///     })
+    ///     .await;
+    ///     assert_eq!(value.unwrap(), 3);
+    /// });
+    /// ```
+    pub fn builder(&self) -> ChildBuilder<'_, E> {
+        ChildBuilder {
+            group: self,
+            task: crate::task::Builder::new(),
+        }
+    }
+
+    #[track_caller]
+    fn spawn_as<F, T>(&self, future: F, task: crate::task::Builder) -> TaskHandle<T>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
@@ -84,7 +114,7 @@ impl<E: Send + 'static> TaskGroup<E> {
             ticket,
             ending: Some(Ending::Dropped),
         };
-        let handle = crate::spawn(async move {
+        let handle = task.spawn(async move {
             let mut guard = guard;
             let (ending, output) = match AssertUnwindSafe(future).catch_unwind().await {
                 Ok(Ok(value)) => (Ending::Completed, Ok(value)),
@@ -126,6 +156,66 @@ impl<E: Send + 'static> TaskGroup<E> {
     /// ```
     pub fn cancel(&self) {
         self.shared.cancel();
+    }
+}
+
+/// Spawns a named child into a group: [`TaskGroup::builder`].
+///
+/// ```
+/// corun::run(async {
+///     corun::task_group(|tg| async move {
+///         let builder: corun::group::ChildBuilder<'_, ()> = tg.builder().name("child");
+///         builder.spawn(async { Ok(()) }).await.unwrap();
+///         Ok(())
+///     })
+///     .await
+///     .unwrap();
+/// });
+/// ```
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `spawn` is called"]
+pub struct ChildBuilder<'a, E> {
+    group: &'a TaskGroup<E>,
+    task: crate::task::Builder,
+}
+
+impl<E: Send + 'static> ChildBuilder<'_, E> {
+    /// Names the child.
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     corun::task_group(|tg| async move {
+    ///         tg.builder().name(format!("worker-{}", 1)).spawn(async { Ok::<_, ()>(()) });
+    ///         Ok(())
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// });
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.task = self.task.name(name);
+        self
+    }
+
+    /// Spawns the child, as [`TaskGroup::spawn`].
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     let sum = corun::task_group(|tg| async move {
+    ///         let a = tg.builder().name("a").spawn(async { Ok::<_, ()>(1) });
+    ///         Ok(a.await.unwrap() + 1)
+    ///     })
+    ///     .await;
+    ///     assert_eq!(sum.unwrap(), 2);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn<F, T>(self, future: F) -> TaskHandle<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.group.spawn_as(future, self.task)
     }
 }
 

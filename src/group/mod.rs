@@ -21,5 +21,5 @@ mod loom_group_fail_vs_spawn;
 mod loom_group_join_waker;
 
 pub use error::{GroupError, TaskError};
-pub use handle::{TaskGroup, TaskHandle};
+pub use handle::{ChildBuilder, TaskGroup, TaskHandle};
 pub use scope::{supervisor_group, task_group, Scope};

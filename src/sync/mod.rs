@@ -110,3 +110,13 @@ macro_rules! scoped_thread_local {
     };
 }
 pub(crate) use scoped_thread_local;
+
+/// Reserves `count` consecutive numbers, never handed out before in this process; the
+/// first is returned (never 0). For ids that only need to be distinct: not a
+/// synchronisation point, so it is the same plain atomic under loom.
+pub(crate) fn reserve_unique(count: u64) -> u64 {
+    #[allow(clippy::disallowed_types)]
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    // Relaxed: uniqueness needs only the atomicity of the RMW.
+    NEXT.fetch_add(count, std::sync::atomic::Ordering::Relaxed)
+}

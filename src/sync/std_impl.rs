@@ -25,8 +25,14 @@ pub(crate) mod atomic {
             self.0.store(value, order)
         }
         #[inline]
-        pub(crate) fn swap(&self, value: bool, order: Ordering) -> bool {
-            self.0.swap(value, order)
+        pub(crate) fn compare_exchange(
+            &self,
+            current: bool,
+            new: bool,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<bool, bool> {
+            self.0.compare_exchange(current, new, success, failure)
         }
     }
 
@@ -69,6 +75,14 @@ pub(crate) mod atomic {
         #[inline]
         pub(crate) fn fetch_min(&self, value: u64, order: Ordering) -> u64 {
             self.0.fetch_min(value, order)
+        }
+        #[inline]
+        pub(crate) fn fetch_add(&self, value: u64, order: Ordering) -> u64 {
+            self.0.fetch_add(value, order)
+        }
+        #[inline]
+        pub(crate) fn fetch_sub(&self, value: u64, order: Ordering) -> u64 {
+            self.0.fetch_sub(value, order)
         }
     }
 

@@ -39,6 +39,18 @@ impl AbortHandle {
         self.raw.abort();
     }
 
+    /// The task's id.
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     let handle = corun::spawn(async {});
+    ///     assert_eq!(handle.abort_handle().id(), handle.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> crate::task::Id {
+        self.raw.header().meta.id()
+    }
+
     /// True once the task has finished.
     ///
     /// ```

@@ -9,6 +9,7 @@
 
 use super::current;
 use super::error::JoinError;
+use super::meta::Stamp;
 use super::raw::{Cell, Header, RawTask, Stage};
 use super::state::{Abort, EndPoll, ShutdownClaim, StartPoll, State};
 use super::waker::waker_ref;
@@ -50,10 +51,13 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { RawTask::from_raw(self.cell.cast()) }
     }
 
-    /// Runs the task for a `Notified` reference.
-    pub(super) fn poll(self) {
+    /// Runs the task for a `Notified` reference; the poll, if it happens, starts at `stamp`.
+    pub(super) fn poll(self, stamp: Stamp) {
         match self.state().start_poll() {
-            StartPoll::Poll => self.poll_running(),
+            StartPoll::Poll => {
+                self.header().meta.record_poll(stamp);
+                self.poll_running()
+            }
             StartPoll::Cancel => self.cancel_and_complete(),
             StartPoll::Skip => {}
             StartPoll::Free => self.dealloc(),

@@ -54,7 +54,9 @@ impl<T> JoinHandle<T> {
     /// The future is dropped by a worker of the task's runtime, never by the caller: a
     /// waiting task is queued for that, so its `Drop` can spawn, use timers, or take a lock
     /// the caller holds. `abort` returns at once; await the handle (or watch
-    /// [`is_finished`](JoinHandle::is_finished)) to know the drop has happened.
+    /// [`is_finished`](JoinHandle::is_finished)) to know the drop has happened. Inside a
+    /// [`shield`](crate::shield) the cancellation waits for the shielded section to end
+    /// (see the [`cancellation`](crate::cancellation) chapter).
     ///
     /// ```
     /// corun::run(async {
@@ -65,6 +67,19 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn abort(&self) {
         self.raw.abort();
+    }
+
+    /// The task's id, as [`corun::task::id`](crate::task::id) reports it inside.
+    ///
+    /// ```
+    /// corun::run(async {
+    ///     let handle = corun::spawn(async { corun::task::id() });
+    ///     let id = handle.id();
+    ///     assert_eq!(handle.await.unwrap(), Some(id));
+    /// });
+    /// ```
+    pub fn id(&self) -> crate::task::Id {
+        self.raw.header().meta.id()
     }
 
     /// True once the task has finished (returned, panicked or been cancelled): awaiting

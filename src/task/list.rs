@@ -107,6 +107,24 @@ impl<S: Schedule> OwnedTasks<S> {
         }
     }
 
+    /// Calls `f` with each listed task, one shard at a time under its lock: the list's
+    /// references keep every task alive while `f` reads it, and a task is seen once (it
+    /// cannot move between shards). `f` must not spawn or complete tasks of this list.
+    pub(super) fn for_each(&self, mut f: impl FnMut(&Header)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            let mut next = shard.head;
+            while let Some(task) = next {
+                // SAFETY: `task` is listed (the list's reference keeps it alive) and we hold
+                // its shard's lock, under which its links are read.
+                let header = unsafe { task.as_ref() };
+                f(header);
+                // SAFETY: as above.
+                next = unsafe { links(task).next.with(|next| *next) };
+            }
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.shards.iter().all(|shard| shard.lock().head.is_none())
     }
@@ -220,7 +238,8 @@ mod tests {
 
     /// Binds a task that completes with `value` when run.
     fn bind(scheduler: &Arc<Listed>, value: u32) -> (Notified<Arc<Listed>>, task::JoinHandle<u32>) {
-        let (task, notified, join) = task::new(async move { value }, scheduler.clone());
+        let (task, notified, join) =
+            task::new(async move { value }, scheduler.clone(), task::Spawn::here());
         let notified = scheduler
             .owned
             .bind(task, notified)
@@ -249,7 +268,7 @@ mod tests {
                 .is_cancelled());
         }
         // A closed list cancels what is bound to it.
-        let (task, notified, join) = task::new(async { 9 }, scheduler.clone());
+        let (task, notified, join) = task::new(async { 9 }, scheduler.clone(), task::Spawn::here());
         assert!(scheduler.owned.bind(task, notified).is_none());
         assert!(futures::executor::block_on(join)
             .unwrap_err()

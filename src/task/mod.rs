@@ -28,10 +28,12 @@
 mod abort;
 mod coop;
 mod current;
+mod dump;
 mod error;
 mod harness;
 mod join;
 mod list;
+mod meta;
 mod raw;
 mod shield;
 mod slot;
@@ -66,12 +68,16 @@ mod loom_wake_by_ref;
 #[path = "../../loom-tests/task_wake_while_running.rs"]
 mod loom_wake_while_running;
 
+pub use crate::executor::TaskBuilder as Builder;
 pub use abort::AbortHandle;
 pub(crate) use coop::{budgeted_block_on, poll_spend};
 pub use coop::{unconstrained, Unconstrained};
+pub use dump::{TaskDump, TaskInfo, TaskState};
 pub use error::JoinError;
 pub use join::JoinHandle;
 pub(crate) use list::OwnedTasks;
+pub use meta::{id, Id};
+pub(crate) use meta::{Name, Spawn, Stamp};
 pub use shield::{cancel_requested, shield, Shield};
 pub(crate) use slot::NotifiedSlot;
 pub(crate) use waker::{drop_any_waker, wake_any, wake_any_by_ref};
@@ -105,13 +111,17 @@ pub(crate) struct Notified<S: 'static>(Task<S>);
 
 /// Creates a task. It starts with three references: the returned `Task` (for an owner
 /// list), `Notified` (to queue it) and `JoinHandle`.
-pub(crate) fn new<F, S>(future: F, scheduler: S) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
+pub(crate) fn new<F, S>(
+    future: F,
+    scheduler: S,
+    spawn: Spawn,
+) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = RawTask::new(future, scheduler);
+    let raw = RawTask::new(future, scheduler, spawn);
     (
         Task::from_raw(raw),
         Notified(Task::from_raw(raw)),
@@ -144,9 +154,15 @@ impl<S: 'static> Task<S> {
 impl<S: 'static> Notified<S> {
     /// Polls the task (or cancels it, if that was requested); consumes this reference.
     pub(crate) fn run(self) {
+        self.run_stamped(Stamp::NONE);
+    }
+
+    /// As [`run`](Notified::run), recording `stamp` as the poll's start for dumps.
+    #[inline]
+    pub(crate) fn run_stamped(self, stamp: Stamp) {
         let raw = self.0.raw;
         std::mem::forget(self);
-        raw.poll();
+        raw.poll(stamp);
     }
 
     /// Cancels the task without polling it, for a queue being torn down.

@@ -9,6 +9,8 @@
 //!
 //! # Fields in the task, and who may touch them
 //! - `header.state`: atomic, anyone holding a reference.
+//! - `header.meta`: immutable after construction, but for its poll statistics, which only
+//!   the holder of `RUNNING` writes (`meta.rs`).
 //! - `header.owned`: the owner list's links, only touched under the lock of the task's
 //!   shard of that list (`list.rs`).
 //! - `cell.scheduler`: immutable after construction, shared by every reference.
@@ -23,6 +25,7 @@
 use super::error::JoinError;
 use super::harness::Harness;
 use super::list::Links;
+use super::meta::{Meta, Spawn, Stamp};
 use super::state::State;
 use super::Schedule;
 use crate::sync::UnsafeCell;
@@ -36,6 +39,7 @@ pub(crate) struct Header {
     pub(super) vtable: &'static Vtable,
     pub(super) owned: Links,
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
+    pub(super) meta: Meta,
 }
 
 /// What the task is doing with its future.
@@ -55,7 +59,7 @@ pub(super) struct Cell<F: Future, S> {
 /// The operations that need the future's or the scheduler's type.
 pub(super) struct Vtable {
     /// Runs the task for a `Notified` reference, which it consumes.
-    pub(super) poll: unsafe fn(NonNull<Header>),
+    pub(super) poll: unsafe fn(NonNull<Header>, Stamp),
     /// Submits a `Notified` reference the caller already accounted for.
     pub(super) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation; the reference count is zero.
@@ -97,7 +101,8 @@ unsafe impl Sync for RawTask {}
 
 impl RawTask {
     /// Allocates a task with the initial state (three references: see `state.rs`).
-    pub(super) fn new<F, S>(future: F, scheduler: S) -> RawTask
+    #[inline]
+    pub(super) fn new<F, S>(future: F, scheduler: S, spawn: Spawn) -> RawTask
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -109,6 +114,7 @@ impl RawTask {
                 vtable: vtable::<F, S>(),
                 owned: Links::new(),
                 join_waker: UnsafeCell::new(None),
+                meta: Meta::new(spawn),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -138,9 +144,9 @@ impl RawTask {
     }
 
     /// Runs the task; consumes the caller's `Notified` reference.
-    pub(super) fn poll(self) {
+    pub(super) fn poll(self, stamp: Stamp) {
         // SAFETY: the vtable belongs to this allocation; the caller gives up its reference.
-        unsafe { (self.header().vtable.poll)(self.ptr) }
+        unsafe { (self.header().vtable.poll)(self.ptr, stamp) }
     }
 
     /// Submits the caller's reference, already marked `SCHEDULED`, to the scheduler.
@@ -193,9 +199,9 @@ impl RawTask {
     }
 }
 
-unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>, stamp: Stamp) {
     // SAFETY: the vtable of a `Cell<F, S>` is only installed by `RawTask::new::<F, S>`.
-    unsafe { Harness::<F, S>::from_raw(ptr) }.poll();
+    unsafe { Harness::<F, S>::from_raw(ptr) }.poll(stamp);
 }
 
 unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {

@@ -22,6 +22,7 @@
 //! already holds one); releasing is `AcqRel`, so the last release sees every access made
 //! through the other references before it frees the task.
 
+use super::dump::TaskState;
 use crate::sync::atomic::{AtomicUsize, Ordering::*};
 use std::fmt;
 
@@ -203,6 +204,16 @@ impl Snapshot {
     }
     pub(super) fn is_cancelled(self) -> bool {
         self.has(CANCELLED)
+    }
+    /// What a dump reports for the task; `None` once it is complete.
+    pub(super) fn dump_state(self) -> Option<TaskState> {
+        match self.lifecycle() {
+            Lifecycle::Complete => None,
+            _ if self.has(CANCELLED) => Some(TaskState::Cancelling),
+            Lifecycle::Running => Some(TaskState::Running),
+            Lifecycle::Idle if self.has(SCHEDULED) => Some(TaskState::Scheduled),
+            Lifecycle::Idle => Some(TaskState::Idle),
+        }
     }
     fn shields(self) -> usize {
         (self.0 & SHIELD_MASK) >> FLAG_BITS

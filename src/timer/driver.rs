@@ -36,6 +36,21 @@
 //! `u64::MAX` or the final deadline, and unparks the driver if it arms earlier. If the
 //! driver read the shard after the insert, the deadline it computes covers the new entry.
 //! The parker keeps an unpark that comes before the park, so none is lost either way.
+//!
+//! # The paused clock
+//! On a runtime built with `Builder::start_paused(true)`, while the clock is paused
+//! (`corun::time`), time moves only by `advance` or by *auto-advance*: when the runtime
+//! goes idle (every worker parked, no blocking closure or `block_on` poll under way, no
+//! task queued), whoever made it so (the last worker to park, or the end of the last
+//! blocking job or `block_on` poll) calls `on_idle`, which jumps the clock to the earliest
+//! deadline and fires it. The parking worker then runs what fired instead of sleeping;
+//! elsewhere the wakes go through the injector. Exactly one caller sees each moment the
+//! runtime goes idle (one atomic word, `idle.rs`), and the jump happens under a lock after
+//! re-checking, so deadlines fire one at a time, in order, each with the clock at exactly
+//! its instant. While paused the driving worker parks without a timeout and nothing hands
+//! the driving role over (`has_pending` is false): no timer can come due behind a long
+//! task, since time stands still until the runtime is idle. `resume` and `advance` unpark
+//! the driver so that it recomputes.
 
 use super::clock::Clock;
 use super::wheel::Wheel;
@@ -45,7 +60,7 @@ use crate::sync::{Arc, Mutex};
 use crossbeam_utils::CachePadded;
 use std::any::Any;
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// `earliest` when nothing is pending.
 const NOTHING_PENDING: u64 = u64::MAX;
@@ -74,6 +89,8 @@ pub(crate) struct Timer {
     driver: Mutex<Option<Arc<Parker>>>,
     /// The driving token: set while a worker is the driving one.
     driving: AtomicBool,
+    /// Held while a paused clock auto-advances: one jump at a time.
+    advancing: Mutex<()>,
     /// Spreads timers armed outside the workers over the shards.
     next_shard: AtomicUsize,
 }
@@ -101,7 +118,9 @@ impl EntryRef {
 }
 
 impl Timer {
-    pub(crate) fn new(num_shards: usize) -> Timer {
+    /// A timer with `num_shards` wheels; its clock starts paused (at the runtime's start)
+    /// if `start_paused`.
+    pub(crate) fn new(num_shards: usize, start_paused: bool) -> Timer {
         let shards = (0..num_shards.max(1))
             .map(|_| {
                 CachePadded::new(Mutex::new(Shard {
@@ -111,12 +130,17 @@ impl Timer {
             })
             .collect();
         Timer {
-            clock: Clock::new(),
+            clock: if start_paused {
+                Clock::new_paused()
+            } else {
+                Clock::new()
+            },
             shards,
             driver_deadline: CachePadded::new(AtomicU64::new(NO_DRIVER)),
             earliest: CachePadded::new(AtomicU64::new(NOTHING_PENDING)),
             driver: Mutex::new(None),
             driving: AtomicBool::new(false),
+            advancing: Mutex::new(()),
             next_shard: AtomicUsize::new(0),
         }
     }
@@ -224,10 +248,63 @@ impl Timer {
     fn notify_driver(&self, deadline: u64) {
         // SeqCst: see "The wake-up protocol" above; pairs with the stores in `before_park`.
         if deadline.saturating_add(SLACK_NANOS) < self.driver_deadline.load(SeqCst) {
-            if let Some(parker) = &*self.driver.lock() {
-                parker.unpark();
-            }
+            self.unpark_driver();
         }
+    }
+
+    /// Unparks the driving worker, if one is parked as the driver, so it recomputes.
+    fn unpark_driver(&self) {
+        if let Some(parker) = &*self.driver.lock() {
+            parker.unpark();
+        }
+    }
+
+    /// Pauses the clock (see "The paused clock"), if it is not paused already.
+    pub(crate) fn pause(&self) {
+        if self.clock.pause() {
+            // It may be quiescent already.
+            self.unpark_driver();
+        }
+    }
+
+    /// Lets a paused clock run again, from the virtual time it stands at.
+    pub(crate) fn resume(&self) {
+        if self.clock.resume() {
+            // The driver parked without a timeout: it must park until the real deadline.
+            self.unpark_driver();
+        }
+    }
+
+    /// Moves a paused clock forward by `by` and fires every timer now due, so their tasks
+    /// are scheduled when this returns. False if the clock is not paused.
+    pub(crate) fn advance(&self, by: Duration) -> bool {
+        let Some(now) = self.clock.advance_by(by) else {
+            return false;
+        };
+        self.fire_until(now);
+        self.unpark_driver();
+        true
+    }
+
+    /// The runtime went idle with the clock paused: jump to the earliest deadline and fire
+    /// it. One at a time, and only if the runtime is `still_idle` once this one holds the
+    /// lock (another advance, or a wake from outside, may have got there first).
+    fn auto_advance(&self, still_idle: &dyn Fn() -> bool) -> bool {
+        let _one_at_a_time = self.advancing.lock();
+        if !still_idle() {
+            return false;
+        }
+        let (mut fired, mut next) = self.fire_until(self.clock.now());
+        // `next` may be where entries of a higher level cascade, not a deadline: step on
+        // until something fires. Never past a pending deadline. Ends early if the clock
+        // was resumed meanwhile.
+        while let (false, Some(at)) = (fired, next) {
+            let Some(now) = self.clock.advance_to(at) else {
+                break;
+            };
+            (fired, next) = self.fire_until(now);
+        }
+        fired
     }
 
     /// Fires every entry due by `now` (on the clock's time line), in every shard. Returns
@@ -269,7 +346,7 @@ impl Timer {
 
 impl Driver for Timer {
     fn maintain(&self, now: Instant) {
-        let now = self.clock.nanos(now);
+        let now = self.clock.at(now);
         // Acquire: pairs with the lowering RMWs; a stale (later) value only delays the
         // firing to the next check or the driver.
         if now >= self.earliest.load(Acquire).saturating_add(SLACK_NANOS) {
@@ -278,25 +355,34 @@ impl Driver for Timer {
     }
 
     fn before_park(&self, unparker: &Arc<Parker>) -> BeforePark {
-        // Acquire: pairs with the Release in `release_driving`.
-        if self.driving.swap(true, Acquire) {
+        // Acquire: pairs with the Release in `release_driving`. A compare-exchange, not a
+        // swap: a worker that finds the token taken must not write it (a swap's write,
+        // ordered after the holder's release, would take the token for nobody).
+        if self
+            .driving
+            .compare_exchange(false, true, Acquire, Relaxed)
+            .is_err()
+        {
             return BeforePark::Follow;
         }
         *self.driver.lock() = Some(unparker.clone());
         // SeqCst: before reading the shards (see "The wake-up protocol").
         self.driver_deadline.store(u64::MAX, SeqCst);
-        let now = Instant::now();
-        let (fired, next) = self.fire_until(self.clock.nanos(now));
+        let now = self.clock.now();
+        let (fired, next) = self.fire_until(now);
         if fired {
             self.release_driving();
             return BeforePark::Ran;
         }
         match next {
             None => BeforePark::Drive(None),
+            // Paused: time moves when the runtime goes idle (`on_idle`), not by waiting.
+            Some(_) if self.clock.is_paused() => BeforePark::Drive(None),
             Some(deadline) => {
                 let wake = deadline.saturating_add(SLACK_NANOS);
                 self.driver_deadline.store(wake, SeqCst);
-                BeforePark::Drive(Some(self.clock.until(wake, now)))
+                // After a resume the clock runs at the real rate: its nanoseconds are real.
+                BeforePark::Drive(Some(Duration::from_nanos(wake.saturating_sub(now))))
             }
         }
     }
@@ -307,8 +393,14 @@ impl Driver for Timer {
     }
 
     fn has_pending(&self) -> bool {
-        // Relaxed: a hint; an arm racing with this read unparks a driver itself.
-        self.earliest.load(Relaxed) != NOTHING_PENDING
+        // Relaxed: a hint; an arm racing with this read unparks a driver itself. While
+        // paused nothing comes due behind a long task (see "The paused clock").
+        self.earliest.load(Relaxed) != NOTHING_PENDING && !self.clock.is_paused()
+    }
+
+    fn on_idle(&self, still_idle: &dyn Fn() -> bool) -> bool {
+        // See "The paused clock"; when not paused this is the one load.
+        self.clock.is_paused() && self.auto_advance(still_idle)
     }
 
     fn shutdown(&self) {

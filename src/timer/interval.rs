@@ -1,6 +1,6 @@
 //! `Interval`: ticks at a fixed period, with a policy for ticks it falls behind on.
 
-use super::sleep::{far_future, sleep_until, Sleep};
+use super::sleep::{after, sleep, sleep_until, Sleep};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 /// How late a tick may be before it counts as missed (as tokio).
 const MISSED_TOLERANCE: Duration = Duration::from_millis(5);
 
-/// Ticks every `period`, the first tick at once.
+/// Ticks every `period`, the first tick at once (now on the runtime's clock, see
+/// [`corun::time::now`](crate::time::now)).
 ///
 /// # Panics
 /// If `period` is zero, or outside a corun runtime.
@@ -25,7 +26,8 @@ const MISSED_TOLERANCE: Duration = Duration::from_millis(5);
 /// });
 /// ```
 pub fn interval(period: Duration) -> Interval {
-    interval_at(Instant::now(), period)
+    check_period(period);
+    Interval::new(sleep(Duration::ZERO), period)
 }
 
 /// Ticks every `period`, the first tick at `start`.
@@ -43,22 +45,15 @@ pub fn interval(period: Duration) -> Interval {
 /// });
 /// ```
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    check_period(period);
+    Interval::new(sleep_until(start), period)
+}
+
+fn check_period(period: Duration) {
     assert!(
         !period.is_zero(),
         "interval period must be non-zero: a zero period would tick in a busy loop"
     );
-    Interval {
-        delay: Box::pin(sleep_until(start)),
-        period,
-        missed_tick_behavior: MissedTickBehavior::default(),
-    }
-}
-
-/// `instant + period`, or "never" (30 years on) if that does not fit in an `Instant`.
-fn later(instant: Instant, period: Duration) -> Instant {
-    instant
-        .checked_add(period)
-        .unwrap_or_else(|| far_future(instant))
 }
 
 /// What an [`Interval`] does about ticks it missed because the task was late.
@@ -82,14 +77,14 @@ impl MissedTickBehavior {
     /// The tick after `scheduled`, a tick that completed late, at `now`.
     fn next_tick(self, scheduled: Instant, now: Instant, period: Duration) -> Instant {
         match self {
-            MissedTickBehavior::Burst => later(scheduled, period),
-            MissedTickBehavior::Delay => later(now, period),
+            MissedTickBehavior::Burst => after(scheduled, period),
+            MissedTickBehavior::Delay => after(now, period),
             MissedTickBehavior::Skip => {
                 let behind = (now - scheduled).as_nanos() % period.as_nanos();
                 // `behind < period`, a `Duration`, so it fits in u64 nanoseconds unless the
                 // period is over 584 years; then the next tick is "never" anyway.
                 let behind = Duration::from_nanos(u64::try_from(behind).unwrap_or(0));
-                later(now, period - behind)
+                after(now, period - behind)
             }
         }
     }
@@ -118,6 +113,15 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// An interval whose first tick is `first`'s deadline.
+    fn new(first: Sleep, period: Duration) -> Interval {
+        Interval {
+            delay: Box::pin(first),
+            period,
+            missed_tick_behavior: MissedTickBehavior::default(),
+        }
+    }
+
     /// Waits for the next tick and returns the instant it was scheduled for.
     ///
     /// ```
@@ -151,12 +155,12 @@ impl Interval {
             return Poll::Pending;
         }
         let scheduled = self.delay.deadline();
-        let now = Instant::now();
+        let now = self.delay.clock_now();
         let next = if now > scheduled + MISSED_TOLERANCE {
             self.missed_tick_behavior
                 .next_tick(scheduled, now, self.period)
         } else {
-            later(scheduled, self.period)
+            after(scheduled, self.period)
         };
         self.delay.as_mut().reset(next);
         Poll::Ready(scheduled)
@@ -176,9 +180,8 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        self.delay
-            .as_mut()
-            .reset(later(Instant::now(), self.period));
+        let now = self.delay.clock_now();
+        self.delay.as_mut().reset(after(now, self.period));
     }
 
     /// The period between ticks.

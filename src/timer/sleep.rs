@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 /// The sleep holds no thread: the task is parked in the runtime's timer wheel and woken at
 /// its exact deadline (never early; as soon after as a worker gets to it). A duration too
 /// long to represent (even `Duration::MAX`) sleeps "forever" (about 30 years) instead of
-/// overflowing.
+/// overflowing. The deadline is `duration` after the runtime's clock reads now
+/// ([`corun::time::now`](crate::time::now)): the real time, or the virtual time while
+/// the clock is [paused](crate::time::pause).
 ///
 /// # Panics
 /// Outside a corun runtime: create sleeps inside `corun::run`, `Runtime::block_on`, or a
@@ -29,12 +31,14 @@ use std::time::{Duration, Instant};
 /// });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
-    let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
-    sleep_until(deadline)
+    let handle = current_handle();
+    let now = Timer::of(&handle).clock().now_instant();
+    Sleep::new(handle, after(now, duration))
 }
 
-/// Waits until `deadline`.
+/// Waits until `deadline`, an instant on the runtime's clock (see
+/// [`corun::time::now`](crate::time::now); the same as `Instant::now()`'s unless the
+/// clock was paused).
 ///
 /// # Panics
 /// Outside a corun runtime, as [`sleep`].
@@ -49,19 +53,25 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// });
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep {
-        deadline,
-        handle: Handle::try_current().unwrap_or_else(|_| panic!("{NO_RUNTIME_FOR_TIMERS}")),
-        state: State::Unregistered,
-    }
+    Sleep::new(current_handle(), deadline)
+}
+
+/// The runtime whose clock and wheel a new timer uses.
+fn current_handle() -> Handle {
+    Handle::try_current().unwrap_or_else(|_| panic!("{NO_RUNTIME_FOR_TIMERS}"))
 }
 
 const NO_RUNTIME_FOR_TIMERS: &str = "there is no corun runtime on this thread: create \
      timers (sleep, timeout, interval) inside `corun::run`, `Runtime::block_on` or a task \
      spawned on a runtime, or after `Runtime::enter`";
 
+/// `duration` after `now`, or "never" (30 years on) if that does not fit in an `Instant`.
+pub(crate) fn after(now: Instant, duration: Duration) -> Instant {
+    now.checked_add(duration).unwrap_or_else(|| far_future(now))
+}
+
 /// About 30 years from `now`: "never", for durations that do not fit in an `Instant`.
-pub(crate) fn far_future(now: Instant) -> Instant {
+fn far_future(now: Instant) -> Instant {
     const THIRTY_YEARS: Duration = Duration::from_secs(86_400 * 365 * 30);
     now.checked_add(THIRTY_YEARS)
         .expect("Instant can represent 30 years from now")
@@ -97,6 +107,19 @@ enum State {
 }
 
 impl Sleep {
+    fn new(handle: Handle, deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            handle,
+            state: State::Unregistered,
+        }
+    }
+
+    /// Now on the clock of this sleep's runtime (see [`crate::time::now`]).
+    pub(crate) fn clock_now(&self) -> Instant {
+        self.timer().clock().now_instant()
+    }
+
     /// The instant this sleep completes at: exactly the one asked for.
     ///
     /// ```
@@ -127,7 +150,7 @@ impl Sleep {
         match self.state {
             State::Elapsed => true,
             State::Registered(entry) => self.timer().is_fired(entry),
-            State::Unregistered => Instant::now() >= self.deadline,
+            State::Unregistered => self.clock_now() >= self.deadline,
         }
     }
 
@@ -174,7 +197,7 @@ impl Future for Sleep {
             State::Elapsed => true,
             State::Unregistered => {
                 // A deadline already passed completes without touching the wheel.
-                if this.deadline <= Instant::now() {
+                if this.deadline <= timer.clock().now_instant() {
                     true
                 } else {
                     let deadline = timer.clock().nanos(this.deadline);

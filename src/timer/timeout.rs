@@ -1,6 +1,6 @@
 //! `Timeout`: a future with a deadline (`asyncio.wait_for`).
 
-use super::sleep::{far_future, sleep_until, Sleep};
+use super::sleep::{sleep, sleep_until, Sleep};
 use pin_project_lite::pin_project;
 use std::error::Error;
 use std::fmt;
@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 ///
 /// The inner future is polled first, so one that is ready never times out. If the deadline
 /// passes first, the inner future is dropped (cancelled) and the result is `Err(Elapsed)`.
-/// Dropping the `Timeout` cancels its timer entry.
+/// Dropping the `Timeout` cancels its timer entry. The deadline is on the runtime's
+/// clock, as [`sleep`](crate::sleep)'s.
 ///
 /// # Panics
 /// Outside a corun runtime, as [`sleep`](crate::sleep).
@@ -31,9 +32,10 @@ use std::time::{Duration, Instant};
 /// });
 /// ```
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    let now = Instant::now();
-    let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
-    timeout_at(deadline, future)
+    Timeout {
+        future,
+        delay: sleep(duration),
+    }
 }
 
 /// Runs `future` until `deadline` at the latest. See [`timeout`].

@@ -1,0 +1,204 @@
+//! What a task knows about itself, for dumps and slow-poll reports: its id, its name,
+//! where it was spawned, which task spawned it, and how often and how lately it was
+//! polled.
+//!
+//! All of it but the poll statistics is written once, at spawn, before the task is shared,
+//! and never changes. The statistics are written only by the task's poller (it holds
+//! `RUNNING`), with plain relaxed stores, and read by anyone taking a dump: a reader may
+//! see a slightly stale pair, never a torn one (one word).
+
+use super::current;
+use crate::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::sync::thread_local;
+use std::cell::Cell;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::panic::Location;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// A task's id: unique in the process, never reused. [`JoinHandle::id`](crate::JoinHandle::id)
+/// from outside, [`id`] from inside; dumps and slow-poll reports name tasks by it.
+///
+/// ```
+/// corun::run(async {
+///     let a = corun::spawn(async {});
+///     let b = corun::spawn(async {});
+///     assert_ne!(a.id(), b.id());
+///     println!("spawned tasks {} and {}", a.id(), b.id());
+/// });
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(NonZeroU64);
+
+/// The id of the task running on this thread; `None` outside a task (in `corun::run`'s own
+/// future, say).
+///
+/// ```
+/// corun::run(async {
+///     assert_eq!(corun::task::id(), None);
+///     let handle = corun::spawn(async { corun::task::id() });
+///     let id = handle.id();
+///     assert_eq!(handle.await.unwrap(), Some(id));
+/// });
+/// ```
+pub fn id() -> Option<Id> {
+    current::task().map(|task| task.header().meta.id)
+}
+
+/// Ids are handed to each thread in blocks, so a spawn does not touch a shared counter.
+const ID_BLOCK: u64 = 1024;
+
+thread_local! {
+    /// The next id this thread hands out, and the end of its block.
+    static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+impl Id {
+    #[inline]
+    fn next() -> Id {
+        let id = IDS.with(|ids| {
+            let (mut next, mut end) = ids.get();
+            if next == end {
+                next = crate::sync::reserve_unique(ID_BLOCK);
+                end = next + ID_BLOCK;
+            }
+            ids.set((next + 1, end));
+            next
+        });
+        Id(NonZeroU64::new(id).expect("ids start at 1"))
+    }
+
+    /// The id as a number.
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
+
+/// What the spawner says about a new task. Two words, moved down the spawn path.
+#[derive(Debug)]
+pub(crate) struct Spawn {
+    pub(crate) name: Option<Box<Name>>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl Spawn {
+    /// An unnamed task spawned at the caller's location.
+    #[track_caller]
+    pub(crate) fn here() -> Spawn {
+        Spawn {
+            name: None,
+            location: Location::caller(),
+        }
+    }
+}
+
+/// A task's name, boxed once more so that an unnamed task pays one word for it.
+#[derive(Debug)]
+pub(crate) struct Name(Box<str>);
+
+impl Name {
+    pub(crate) fn boxed(name: String) -> Box<Name> {
+        Box::new(Name(name.into_boxed_str()))
+    }
+}
+
+pub(super) struct Meta {
+    id: Id,
+    parent: Option<Id>,
+    location: &'static Location<'static>,
+    name: Option<Box<Name>>,
+    /// Polls (low 32 bits, wrapping) and the [`Stamp`] of the last one (high 32 bits).
+    stats: AtomicU64,
+}
+
+/// When a poll started, in milliseconds since the process's first stamp (0: never).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Stamp(u32);
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl Stamp {
+    /// No clock read: for polls outside a worker (tests, the blocking pool).
+    pub(crate) const NONE: Stamp = Stamp(0);
+
+    /// `now`, coarsely (wraps after 49 days).
+    #[inline]
+    pub(crate) fn at(now: Instant) -> Stamp {
+        let since = now.saturating_duration_since(epoch());
+        // In u32 arithmetic (it wraps anyway); +1 keeps 0 for "never".
+        let millis = (since.as_secs() as u32)
+            .wrapping_mul(1000)
+            .wrapping_add(since.subsec_millis());
+        Stamp(millis.wrapping_add(1))
+    }
+
+    /// How long before `now` this stamp was taken, if it was.
+    fn age(self, now: Stamp) -> Option<Duration> {
+        (self.0 != 0).then(|| Duration::from_millis(u64::from(now.0.wrapping_sub(self.0))))
+    }
+}
+
+impl Meta {
+    /// A new task's record; its parent is the task running on this thread, if any.
+    #[inline]
+    pub(super) fn new(spawn: Spawn) -> Meta {
+        Meta {
+            id: Id::next(),
+            parent: current::task().map(|parent| parent.header().meta.id),
+            location: spawn.location,
+            name: spawn.name,
+            stats: AtomicU64::new(0),
+        }
+    }
+
+    pub(super) fn id(&self) -> Id {
+        self.id
+    }
+
+    pub(super) fn parent(&self) -> Option<Id> {
+        self.parent
+    }
+
+    pub(super) fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    pub(super) fn name(&self) -> Option<&str> {
+        self.name.as_deref().map(|name| &*name.0)
+    }
+
+    /// Counts a poll starting at `stamp` (`Stamp::NONE` from outside a worker: unknown).
+    /// Only the task's poller calls it.
+    #[inline]
+    pub(super) fn record_poll(&self, stamp: Stamp) {
+        // Relaxed load and store, no RMW: only the poller writes (it holds `RUNNING`, and
+        // the hand-over of `RUNNING` orders its writes before the next poller's).
+        let polls = (self.stats.load(Relaxed) as u32).wrapping_add(1);
+        self.stats
+            .store((u64::from(stamp.0) << 32) | u64::from(polls), Relaxed);
+    }
+
+    /// Polls so far (wrapping at 2^32), and how long ago the last one started, if a
+    /// worker polled it.
+    pub(super) fn polls(&self, now: Stamp) -> (u32, Option<Duration>) {
+        // Relaxed: a snapshot for a report; one word, so never torn.
+        let stats = self.stats.load(Relaxed);
+        (stats as u32, Stamp((stats >> 32) as u32).age(now))
+    }
+}
