@@ -1,5 +1,5 @@
 //! Looking inside a running corun: a small crawler made of nested task groups, with a
-//! dump of its task tree taken while it runs.
+//! dump of its task tree taken while it runs, then the runtime's metrics.
 //!
 //!     cargo run --example inspect
 
@@ -42,6 +42,7 @@ fn main() {
     // Let the crawl get going, then look.
     std::thread::sleep(Duration::from_millis(20));
     println!("{}", handle.dump());
+    print!("{}", handle.metrics());
 
     let result = rt.block_on(crawler).expect("the crawler task finished");
     println!("crawl result: {result:?}");

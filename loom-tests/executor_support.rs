@@ -31,6 +31,7 @@ fn runtime_with(workers: usize, clock_control: bool) -> (Arc<Shared>, Vec<LocalQ
         blocking,
         Box::new(Timer::new(workers, clock_control)),
         clock_control,
+        None,
     );
     (Arc::new(shared), queues)
 }

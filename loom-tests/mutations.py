@@ -331,8 +331,8 @@ MUTATIONS = [
     Mutation(
         "shutdown of a running task respects its shields",
         "src/task/state.rs",
-        "                Some(now.with(CANCELLED | SHUTDOWN)),",
-        "                Some(now.with(CANCELLED)),",
+        "(ShutdownClaim::Nothing, Some(now.with(CANCELLED | SHUTDOWN)))",
+        "(ShutdownClaim::Nothing, Some(now.with(CANCELLED)))",
         test("shield", "a_shielded_task_that_drops_its_own_runtime_is_still_cancelled"),
     ),
 ]

@@ -44,8 +44,8 @@ mod unwind;
 
 pub use combinators::{as_completed, gather, gather_settled, race, try_gather, wait, ReturnWhen};
 pub use executor::{
-    run, spawn, spawn_blocking, yield_now, Builder, EnterGuard, Handle, Runtime, TryCurrentError,
-    YieldNow,
+    run, spawn, spawn_blocking, yield_now, Builder, EnterGuard, Handle, Runtime, RuntimeMetrics,
+    SlowPoll, TryCurrentError, WorkerMetrics, YieldNow,
 };
 pub use group::{supervisor_group, task_group, GroupError, TaskError, TaskGroup, TaskHandle};
 pub use task::{shield, AbortHandle, JoinError, JoinHandle};

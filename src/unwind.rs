@@ -1,5 +1,6 @@
 //! The boundary where corun calls code it does not own, outside a task's poll: wakers
-//! (`wake`, and their drops), and the drops of futures, outputs and panic payloads.
+//! (`wake`, and their drops), the drops of futures, outputs and panic payloads, and the
+//! slow-poll callback.
 //!
 //! # Policy
 //! A panic there is caught right where corun made the call, reported on stderr once per
@@ -24,6 +25,7 @@ pub(crate) enum UserCode {
     WakerDrop,
     FutureDrop,
     OutputDrop,
+    SlowPollCallback,
 }
 
 impl UserCode {
@@ -33,6 +35,7 @@ impl UserCode {
             UserCode::WakerDrop => "a waker's drop",
             UserCode::FutureDrop => "a task future's drop",
             UserCode::OutputDrop => "a task output's drop",
+            UserCode::SlowPollCallback => "a slow-poll callback (`Builder::on_slow_poll`)",
         }
     }
 }

@@ -76,7 +76,8 @@ fn the_first_failure_cancels_a_sleeping_sibling_promptly() {
 
 #[test]
 fn every_error_comes_back_first_one_first() {
-    corun::run(async {
+    // Virtual time: the children fail in deadline order however slow the machine is.
+    paused_runtime().block_on(async {
         let error = corun::supervisor_group(|tg| async move {
             for n in [30u64, 10, 20] {
                 tg.spawn(async move {
@@ -401,10 +402,21 @@ fn group_error_is_an_error_with_a_source() {
     });
 }
 
+/// On a paused clock, so that the deadline cannot pass before the child is inside its
+/// shield (time moves only once nothing can run).
+fn paused_runtime() -> corun::Runtime {
+    corun::Runtime::builder()
+        .worker_threads(2)
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn a_group_deadline_cancels_and_still_joins_a_shielded_child() {
     let _watchdog = watchdog(LIMIT, "group_deadline");
-    corun::run(async {
+    let rt = paused_runtime();
+    rt.block_on(async {
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (finish_tx, finish_rx) = futures::channel::oneshot::channel::<()>();
         let child_order = order.clone();
@@ -422,7 +434,7 @@ fn a_group_deadline_cancels_and_still_joins_a_shielded_child() {
             })
             .cancel_after(ms(5)),
         );
-        // Well past the deadline, the group still waits for the shielded section.
+        // Well past the deadline (virtual time), the group still waits for the section.
         corun::sleep(ms(20)).await;
         assert!(!group.is_finished());
         finish_tx.send(()).unwrap();
@@ -440,7 +452,8 @@ fn a_group_deadline_cancels_and_still_joins_a_shielded_child() {
 #[test]
 fn a_timeout_around_a_group_returns_without_waiting_for_a_shielded_child() {
     let _watchdog = watchdog(LIMIT, "group_timeout_shield");
-    corun::run(async {
+    let rt = paused_runtime();
+    rt.block_on(async {
         let (finish_tx, finish_rx) = futures::channel::oneshot::channel::<()>();
         let (ended_tx, ended_rx) = futures::channel::oneshot::channel::<()>();
         let timed = corun::timeout(

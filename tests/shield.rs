@@ -293,6 +293,46 @@ fn a_shielded_race_loser_finishes_its_section_before_the_race_returns() {
 }
 
 #[test]
+fn a_shielded_section_that_spawns_children_keeps_them_through_an_abort() {
+    let _watchdog = watchdog(LIMIT, "shield_children");
+    corun::run(async {
+        let (section, mut control) = section();
+        let (gathered_tx, gathered) = oneshot::channel();
+        let task = corun::spawn(async move {
+            let results = corun::shield(async move {
+                // A gather's children are tasks of their own, owned by the section.
+                let children = (1..=3u32).map(|n| async move {
+                    corun::sleep(Duration::from_millis(u64::from(n))).await;
+                    n * 10
+                });
+                let spawned = corun::spawn(async {
+                    corun::yield_now().await;
+                    40
+                });
+                let (gathered, _) = futures::join!(corun::gather(children), section.run());
+                (gathered, spawned.await.unwrap())
+            })
+            .await;
+            gathered_tx.send(results).unwrap();
+            corun::yield_now().await;
+            unreachable!("cancelled after the section");
+        });
+        control.wait_started().await;
+        task.abort();
+        let mut ended = control.finish();
+        assert!(task.await.unwrap_err().is_cancelled());
+        assert!(ended.ran_to_end());
+        let (gathered, spawned) = gathered.await.unwrap();
+        assert_eq!(
+            gathered,
+            [10, 20, 30],
+            "the section's children were not cancelled"
+        );
+        assert_eq!(spawned, 40);
+    });
+}
+
+#[test]
 fn a_timeout_around_a_shield_still_drops_it() {
     let _watchdog = watchdog(LIMIT, "shield_timeout");
     let drops = Drops::new();

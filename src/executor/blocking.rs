@@ -20,6 +20,7 @@
 
 use super::context;
 use super::handle::Handle;
+use super::metrics::BlockingCounts;
 use super::shared::Shared;
 use crate::sync::{thread, wait_timeout, Arc, Condvar, Mutex};
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
@@ -168,6 +169,16 @@ impl BlockingPool {
             }
         }
         join
+    }
+
+    /// The threads and the queue now, for metrics.
+    pub(super) fn counts(&self) -> BlockingCounts {
+        let synced = self.inner.synced.lock();
+        BlockingCounts {
+            busy: synced.num_threads - synced.num_idle,
+            idle: synced.num_idle,
+            queued: synced.queue.len(),
+        }
     }
 
     /// Starts a pool thread known as `key`. The caller holds the lock, so the thread

@@ -3,9 +3,11 @@
 use super::blocking::{BlockingConfig, BlockingPool};
 use super::idle::MAX_WORKERS;
 use super::runtime::Runtime;
+use super::slow_poll::{SlowPoll, SlowPollHook};
 use crate::timer::Timer;
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Configures and builds a [`Runtime`].
@@ -28,6 +30,7 @@ pub struct Builder {
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
     start_paused: bool,
+    slow_poll: Option<SlowPollHook>,
 }
 
 impl Builder {
@@ -46,6 +49,7 @@ impl Builder {
             max_blocking_threads: 512,
             thread_keep_alive: Duration::from_secs(10),
             start_paused: false,
+            slow_poll: None,
         }
     }
 
@@ -131,6 +135,48 @@ impl Builder {
         self
     }
 
+    /// Calls `callback` after every poll that held its worker for `threshold` or longer,
+    /// with the task's id, name and spawn location and the poll's duration (see
+    /// [`SlowPoll`]): a task that blocks in a poll (a synchronous call, a loop that never
+    /// awaits) keeps every task queued behind it waiting. Off by default; off, it costs a
+    /// poll one branch. On, each poll reads the clock twice.
+    ///
+    /// The callback runs on the worker thread, right after the poll: keep it short (log,
+    /// count). A panic in it is caught and reported once on stderr; the worker carries on.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let slow = Arc::new(AtomicUsize::new(0));
+    /// let rt = corun::Runtime::builder()
+    ///     .on_slow_poll(Duration::from_millis(20), {
+    ///         let slow = slow.clone();
+    ///         move |poll| {
+    ///             assert!(poll.duration() >= Duration::from_millis(20));
+    ///             slow.fetch_add(1, Ordering::Relaxed);
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(25)) }))
+    ///     .unwrap();
+    /// drop(rt); // joins the workers: the callback has returned
+    /// assert_eq!(slow.load(Ordering::Relaxed), 1);
+    /// ```
+    pub fn on_slow_poll(
+        &mut self,
+        threshold: Duration,
+        callback: impl Fn(&SlowPoll<'_>) + Send + Sync + 'static,
+    ) -> &mut Builder {
+        self.slow_poll = Some(SlowPollHook {
+            threshold,
+            callback: Arc::new(callback),
+        });
+        self
+    }
+
     /// Starts the runtime's worker threads.
     ///
     /// # Errors
@@ -167,6 +213,7 @@ impl Builder {
             blocking,
             timer,
             self.start_paused,
+            self.slow_poll.clone(),
         )
     }
 }
@@ -190,6 +237,7 @@ impl fmt::Debug for Builder {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.thread_keep_alive)
             .field("start_paused", &self.start_paused)
+            .field("slow_poll", &self.slow_poll)
             .finish()
     }
 }

@@ -50,6 +50,10 @@ pub(crate) trait Driver: Send + Sync + 'static {
     /// parked one to take the role over, so that a long task cannot hold the timers up.
     fn has_pending(&self) -> bool;
 
+    /// How many things are pending (timers armed and not fired), counted now: for
+    /// `Handle::metrics`, not for the workers.
+    fn pending(&self) -> usize;
+
     /// The runtime went idle: every worker is parked (the caller may be the last, about
     /// to sleep), nothing runs outside them and no task is queued, so nothing will happen
     /// until something from outside does. `still_idle` re-checks that. Returns true if

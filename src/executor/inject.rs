@@ -63,6 +63,11 @@ impl<T> Inject<T> {
         self.queue.is_empty()
     }
 
+    /// Values queued now (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
     /// Refuses further pushes and waits until pushes already under way have landed, so a
     /// following drain (`pop` until `None`) empties the queue for good.
     pub(crate) fn close(&self) {

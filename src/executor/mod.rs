@@ -10,7 +10,9 @@
 //! - `park`: the per-thread parker; `inject`: the global queue and its close protocol;
 //! - `blocking`: the blocking pool; `block_on`: driving a future on the calling thread;
 //! - `context`: the thread's current runtime; `runtime`, `builder`, `handle`: public API;
-//! - `task_builder`: `corun::task::Builder`, a spawn with a name.
+//! - `task_builder`: `corun::task::Builder`, a spawn with a name;
+//! - `metrics`: `Handle::metrics` and the per-worker counters behind it; `slow_poll`: the
+//!   `Builder::on_slow_poll` hook and its report.
 
 mod block_on;
 mod blocking;
@@ -21,10 +23,12 @@ mod handle;
 mod idle;
 mod inject;
 mod lifo;
+mod metrics;
 mod pacer;
 mod park;
 mod runtime;
 mod shared;
+mod slow_poll;
 mod task_builder;
 mod worker;
 mod yield_now;
@@ -75,8 +79,10 @@ mod loom_worker_support;
 pub use builder::Builder;
 pub(crate) use driver::{BeforePark, Driver};
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use metrics::{RuntimeMetrics, WorkerMetrics};
 pub(crate) use park::Parker;
 pub use runtime::Runtime;
+pub use slow_poll::SlowPoll;
 pub use task_builder::Builder as TaskBuilder;
 pub use yield_now::{yield_now, YieldNow};
 

@@ -14,7 +14,8 @@
 //! 200 µs; corun aims lower, since a check is cheap.)
 //!
 //! Parking breaks the measurement (a parked stretch is not work): the worker restarts the
-//! window when it wakes.
+//! window when it wakes. The pacer also keeps when the worker last woke, so that the
+//! worker can add up its busy time at each park (`metrics.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,8 @@ pub(super) struct Pacer {
     interval: u32,
     /// When the current window began.
     window_start: Instant,
+    /// When the worker last woke from a park (or started).
+    awake_since: Instant,
     /// The moving average of the time per tick, in nanoseconds.
     #[cfg_attr(corun_loom, allow(dead_code))]
     tick_nanos: u64,
@@ -50,10 +53,12 @@ pub(super) struct Pacer {
 
 impl Pacer {
     pub(super) fn new() -> Pacer {
+        let now = Instant::now();
         Pacer {
             countdown: MAX_INTERVAL,
             interval: MAX_INTERVAL,
-            window_start: Instant::now(),
+            window_start: now,
+            awake_since: now,
             tick_nanos: 0,
         }
     }
@@ -79,8 +84,18 @@ impl Pacer {
     pub(super) fn restart(&mut self) {
         if cfg!(not(corun_loom)) {
             self.window_start = Instant::now();
+            self.awake_since = self.window_start;
         }
         self.countdown = self.interval;
+    }
+
+    /// The worker is about to park: how long it has been awake since it last woke, for
+    /// its busy time. One clock read, on the way to a sleep (none under loom: zero).
+    pub(super) fn awake(&self) -> Duration {
+        if cfg!(corun_loom) {
+            return Duration::ZERO;
+        }
+        self.awake_since.elapsed()
     }
 
     #[cfg(corun_loom)]

@@ -6,6 +6,7 @@ use super::context;
 use super::driver::Driver;
 use super::handle::{EnterGuard, Handle};
 use super::shared::Shared;
+use super::slow_poll::SlowPollHook;
 use super::worker;
 use crate::sync::deque::Worker as LocalQueue;
 use crate::sync::{thread, Arc};
@@ -71,11 +72,18 @@ impl Runtime {
         blocking: BlockingPool,
         driver: Box<dyn Driver>,
         clock_control: bool,
+        slow_poll: Option<SlowPollHook>,
     ) -> io::Result<Runtime> {
         let queues: Vec<LocalQueue<_>> = (0..num_workers).map(|_| LocalQueue::new_fifo()).collect();
         let stealers = queues.iter().map(LocalQueue::stealer).collect();
         let handle = Handle {
-            shared: Arc::new(Shared::new(stealers, blocking, driver, clock_control)),
+            shared: Arc::new(Shared::new(
+                stealers,
+                blocking,
+                driver,
+                clock_control,
+                slow_poll,
+            )),
         };
         // If a thread fails to start, dropping `runtime` stops the ones already running.
         let mut runtime = Runtime {

@@ -18,7 +18,9 @@ use super::driver::Driver;
 use super::idle::Idle;
 use super::inject::Inject;
 use super::lifo::{self, Lifo};
+use super::metrics::WorkerCounters;
 use super::park::Parker;
+use super::slow_poll::SlowPollHook;
 use super::worker;
 use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
 use crate::sync::deque::Stealer;
@@ -47,6 +49,8 @@ pub(crate) struct Shared {
     /// The runtime was built with a clock that can be paused: work outside the workers is
     /// counted busy in `idle` for the quiescence check. Off, that counting costs nothing.
     pub(super) clock_control: bool,
+    /// `Builder::on_slow_poll`'s hook; read once by each worker at its start.
+    pub(super) slow_poll: Option<SlowPollHook>,
 }
 
 pub(super) struct Remote {
@@ -56,6 +60,9 @@ pub(super) struct Remote {
     /// The LIFO slot and the poll counter: written by this worker all the time, so on a
     /// cache line of their own, away from the fields above that stealers read.
     pub(super) lifo: CachePadded<Lifo>,
+    /// Steals, parks and busy time, for `Handle::metrics`: written only by this worker,
+    /// on a line of their own.
+    pub(super) counters: CachePadded<WorkerCounters>,
 }
 
 /// Where a task being queued comes from.
@@ -75,6 +82,7 @@ impl Shared {
         blocking: BlockingPool,
         driver: Box<dyn Driver>,
         clock_control: bool,
+        slow_poll: Option<SlowPollHook>,
     ) -> Shared {
         let num_workers = stealers.len();
         let remotes = stealers
@@ -84,6 +92,7 @@ impl Shared {
                     stealer,
                     parker: Arc::new(Parker::new()),
                     lifo: CachePadded::new(Lifo::new()),
+                    counters: CachePadded::new(WorkerCounters::new()),
                 })
             })
             .collect();
@@ -97,6 +106,7 @@ impl Shared {
             shutdown: CachePadded::new(AtomicBool::new(false)),
             lifo_watch: CachePadded::new(AtomicUsize::new(lifo::NO_WATCH)),
             clock_control,
+            slow_poll,
         }
     }
 

@@ -20,8 +20,10 @@ use super::context;
 use super::driver::BeforePark;
 use super::handle::Handle;
 use super::lifo::{Lifo, Watch, WATCH};
+use super::metrics::WorkerCounters;
 use super::pacer::Pacer;
 use super::shared::{Notified, Origin, Shared};
+use super::slow_poll::SlowPollHook;
 use crate::sync::atomic::Ordering::Relaxed;
 use crate::sync::deque::{Steal, Worker as LocalQueue};
 use crate::sync::Arc;
@@ -52,6 +54,11 @@ impl WorkerContext {
     fn lifo(&self) -> &NotifiedSlot<Arc<Shared>> {
         &self.shared.remotes[self.index].lifo.slot
     }
+
+    /// This worker's counters for metrics (in its `Remote`: read by `Handle::metrics`).
+    fn counters(&self) -> &WorkerCounters {
+        &self.shared.remotes[self.index].counters
+    }
 }
 
 /// The loop's own state.
@@ -59,6 +66,8 @@ struct Worker<'a> {
     cx: &'a WorkerContext,
     /// This worker's LIFO slot and poll counter, looked up once.
     lifo: &'a Lifo,
+    /// The runtime's slow-poll hook, looked up once: off, a poll tests this and no more.
+    slow_poll: Option<&'a SlowPollHook>,
     pacer: Pacer,
     /// The last check's clock reading, coarsely: the start of each poll, for dumps.
     stamp: Stamp,
@@ -88,6 +97,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
         Worker {
             cx: &cx,
             lifo: &cx.shared.remotes[index].lifo,
+            slow_poll: cx.shared.slow_poll.as_ref(),
             stamp: Stamp::at(pacer.last_check()),
             pacer,
             polls: 0,
@@ -210,7 +220,12 @@ impl Worker<'_> {
                     continue;
                 }
                 match remotes[victim].stealer.steal_batch_and_pop(&self.cx.queue) {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        // The queue was empty (`next_task` found nothing): the batch is
+                        // what it holds now, and the task popped from it.
+                        self.cx.counters().stole(self.cx.queue.len() + 1);
+                        return Some(task);
+                    }
                     Steal::Retry => retry = true,
                     Steal::Empty => {}
                 }
@@ -247,13 +262,17 @@ impl Worker<'_> {
         }
     }
 
-    /// Runs one poll of `task`, counting it for the LIFO watch.
+    /// Runs one poll of `task`, counting it for the LIFO watch (and metrics), timing it
+    /// if the runtime has a slow-poll hook.
     #[inline]
     fn poll(&mut self, task: Notified) {
         self.polls = self.polls.wrapping_add(1);
         // Relaxed: a watcher only needs to see it move eventually (see `lifo.rs`).
         self.lifo.polls.store(self.polls, Relaxed);
-        task.run_stamped(self.stamp);
+        match self.slow_poll {
+            None => task.run_stamped(self.stamp),
+            Some(hook) => hook.run(task, self.stamp),
+        }
     }
 
     /// This worker gave up the driving role to run tasks. If timers are pending, a parked
@@ -274,6 +293,7 @@ impl Worker<'_> {
             BeforePark::Follow => (false, None),
             BeforePark::Drive(timeout) => (true, timeout),
         };
+        self.cx.counters().parked(self.pacer.awake());
         // Another worker's LIFO slot is occupied: watch it (see `lifo.rs`).
         let watching = shared.begin_lifo_watch(index, &mut self.watch);
         let timeout = match (watching, timeout) {

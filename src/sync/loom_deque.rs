@@ -99,6 +99,14 @@ struct Inner<T> {
 }
 
 impl<T> Inner<T> {
+    /// Items queued now, a snapshot for metrics (crossbeam's `len`).
+    fn len(&self) -> usize {
+        // SeqCst: not part of any protocol; the strongest is the simplest to reason about.
+        let front = self.front.load(SeqCst);
+        let back = self.back.load(SeqCst);
+        usize::try_from(back.wrapping_sub(front)).unwrap_or(0)
+    }
+
     fn slot(&self, index: isize) -> &UnsafeCell<MaybeUninit<T>> {
         // `CAP` is a power of two: masking is the index modulo `CAP`, as in crossbeam.
         &self.buffer[(index & (CAP as isize - 1)) as usize]
@@ -190,6 +198,10 @@ impl<T> Worker<T> {
         Some(unsafe { read_slot(inner.slot(front)).assume_init() })
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.inner.len()
+    }
+
     /// crossbeam's `reserve`: the room a steal into this queue needs (we cannot grow).
     fn reserve(&self, reserve_cap: usize) {
         if reserve_cap > 0 {
@@ -230,6 +242,10 @@ impl<T> Stealer<T> {
         fence(SeqCst);
         let back = self.inner.back.load(Acquire);
         back.wrapping_sub(front) <= 0
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.inner.len()
     }
 
     /// Moves about half of the queue into `dest` and returns its oldest item.

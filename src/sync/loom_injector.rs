@@ -302,6 +302,15 @@ impl<T> Injector<T> {
         let tail = self.tail.index.load(SeqCst);
         head >> SHIFT == tail >> SHIFT
     }
+
+    /// Items queued now (a snapshot): slots between head and tail, less the one gap at the
+    /// end of each lap in between.
+    pub(crate) fn len(&self) -> usize {
+        let head = self.head.index.load(SeqCst) >> SHIFT;
+        let tail = self.tail.index.load(SeqCst) >> SHIFT;
+        tail.saturating_sub(head)
+            .saturating_sub(tail / LAP - head / LAP)
+    }
 }
 
 impl<T> Drop for Injector<T> {

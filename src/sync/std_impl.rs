@@ -224,6 +224,9 @@ pub(crate) mod deque {
         pub(crate) fn pop(&self) -> Option<T> {
             self.0.pop()
         }
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
+        }
     }
 
     impl<T> Stealer<T> {
@@ -234,6 +237,9 @@ pub(crate) mod deque {
         #[inline]
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
+        }
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
         }
     }
 
@@ -256,6 +262,9 @@ pub(crate) mod deque {
         #[inline]
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
+        }
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
         }
     }
 }

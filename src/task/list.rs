@@ -32,6 +32,10 @@ pub(super) struct Links {
 
 struct Shard {
     head: Option<NonNull<Header>>,
+    /// Tasks listed, and tasks ever listed: counted here, under the lock that linking
+    /// takes anyway, so that counting live and spawned tasks costs no shared atomic.
+    len: usize,
+    bound: u64,
     closed: bool,
 }
 
@@ -56,6 +60,8 @@ impl<S: Schedule> OwnedTasks<S> {
             .map(|_| {
                 CachePadded::new(Mutex::new(Shard {
                     head: None,
+                    len: 0,
+                    bound: 0,
                     closed: false,
                 }))
             })
@@ -129,6 +135,15 @@ impl<S: Schedule> OwnedTasks<S> {
         self.shards.iter().all(|shard| shard.lock().head.is_none())
     }
 
+    /// Tasks listed now, and tasks bound since the list was made, summed one shard at a
+    /// time under its lock.
+    pub(crate) fn counts(&self) -> (usize, u64) {
+        self.shards.iter().fold((0, 0), |(len, bound), shard| {
+            let shard = shard.lock();
+            (len + shard.len, bound + shard.bound)
+        })
+    }
+
     fn shard_of(&self, task: RawTask) -> &Mutex<Shard> {
         // Fibonacci hashing of the address: neighbouring allocations land in different
         // shards. The high half of the product is the well-mixed part.
@@ -166,6 +181,8 @@ impl Shard {
             }
         }
         self.head = Some(task);
+        self.len += 1;
+        self.bound += 1;
     }
 
     /// Takes `task` out of the list; the list's reference passes to the caller. False if
@@ -191,6 +208,7 @@ impl Shard {
                 links(next).prev.with_mut(|link| *link = prev);
             }
         }
+        self.len -= 1;
         true
     }
 
@@ -258,9 +276,10 @@ mod tests {
             notified.run();
             assert_eq!(futures::executor::block_on(join).unwrap(), value);
         }
-        assert!(!scheduler.owned.is_empty());
+        assert_eq!(scheduler.owned.counts(), (2, 5));
         scheduler.owned.close_and_cancel_all();
         assert!(scheduler.owned.is_empty());
+        assert_eq!(scheduler.owned.counts(), (0, 5));
         for (notified, join) in bound.into_iter().flatten() {
             drop(notified);
             assert!(futures::executor::block_on(join)

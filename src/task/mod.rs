@@ -85,6 +85,7 @@ pub(crate) use waker::{drop_any_waker, wake_any, wake_any_by_ref};
 use raw::RawTask;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 
 /// What a task needs from whoever runs it.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
@@ -168,6 +169,37 @@ impl<S: 'static> Notified<S> {
     /// Cancels the task without polling it, for a queue being torn down.
     pub(crate) fn shutdown(self) {
         self.0.shutdown();
+    }
+
+    /// A reference that reads what the task knows about itself, and keeps it readable
+    /// after this `Notified` is run (the run may complete and release the task).
+    pub(crate) fn meta(&self) -> MetaRef {
+        self.0.raw.ref_inc();
+        MetaRef(self.0.raw)
+    }
+}
+
+/// A counted reference to a task that only reads its id, name and spawn location: for a
+/// report made after a poll (see [`Notified::meta`]).
+pub(crate) struct MetaRef(RawTask);
+
+impl MetaRef {
+    pub(crate) fn id(&self) -> Id {
+        self.0.header().meta.id()
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.0.header().meta.name()
+    }
+
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.0.header().meta.location()
+    }
+}
+
+impl Drop for MetaRef {
+    fn drop(&mut self) {
+        self.0.drop_reference();
     }
 }
 

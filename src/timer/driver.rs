@@ -398,6 +398,13 @@ impl Driver for Timer {
         self.earliest.load(Relaxed) != NOTHING_PENDING && !self.clock.is_paused()
     }
 
+    fn pending(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| shard.lock().wheel.pending())
+            .sum()
+    }
+
     fn on_idle(&self, still_idle: &dyn Fn() -> bool) -> bool {
         // See "The paused clock"; when not paused this is the one load.
         self.clock.is_paused() && self.auto_advance(still_idle)

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     let handle = current_handle();
-    let now = Timer::of(&handle).clock().now_instant();
+    let now = clock_now(&handle);
     Sleep::new(handle, after(now, duration))
 }
 
@@ -57,6 +57,17 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 }
 
 /// The runtime whose clock and wheel a new timer uses.
+/// Now on `handle`'s clock: the real time, unless the runtime's clock can be paused
+/// (only then is the timer's clock consulted, which costs a look-up).
+#[inline]
+pub(crate) fn clock_now(handle: &Handle) -> Instant {
+    if handle.clock_control() {
+        Timer::of(handle).clock().now_instant()
+    } else {
+        Instant::now()
+    }
+}
+
 fn current_handle() -> Handle {
     Handle::try_current().unwrap_or_else(|_| panic!("{NO_RUNTIME_FOR_TIMERS}"))
 }
@@ -117,7 +128,7 @@ impl Sleep {
 
     /// Now on the clock of this sleep's runtime (see [`crate::time::now`]).
     pub(crate) fn clock_now(&self) -> Instant {
-        self.timer().clock().now_instant()
+        clock_now(&self.handle)
     }
 
     /// The instant this sleep completes at: exactly the one asked for.
@@ -197,7 +208,7 @@ impl Future for Sleep {
             State::Elapsed => true,
             State::Unregistered => {
                 // A deadline already passed completes without touching the wheel.
-                if this.deadline <= timer.clock().now_instant() {
+                if this.deadline <= clock_now(&this.handle) {
                     true
                 } else {
                     let deadline = timer.clock().nanos(this.deadline);

@@ -53,6 +53,8 @@ pub(crate) struct Wheel {
     /// Entries whose tick has been processed but whose deadline lies later in it.
     current: u32,
     entries: Slab<Entry>,
+    /// Entries filed in a list: not fired yet.
+    pending: usize,
 }
 
 struct Entry {
@@ -102,6 +104,7 @@ impl Wheel {
             levels: std::array::from_fn(|level| Level::new(level as u32)),
             current: NIL,
             entries: Slab::new(),
+            pending: 0,
         }
     }
 
@@ -152,6 +155,11 @@ impl Wheel {
             Some(current) if current.will_wake(waker) => Err(None),
             _ => Err(entry.waker.replace(waker.clone())),
         }
+    }
+
+    /// Entries that have not fired yet.
+    pub(crate) fn pending(&self) -> usize {
+        self.pending
     }
 
     /// True once entry `key` has fired.
@@ -219,6 +227,7 @@ impl Wheel {
             while key != NIL {
                 let next = self.entry(key).next;
                 self.entry(key).filed = Filed::FIRED;
+                self.pending -= 1;
                 self.settle(key, fired);
                 key = next;
             }
@@ -291,6 +300,7 @@ impl Wheel {
     }
 
     fn link(&mut self, key: u32, filed: Filed, head: u32) {
+        self.pending += 1;
         let entry = self.entry(key);
         entry.filed = filed;
         entry.prev = NIL;
@@ -308,6 +318,7 @@ impl Wheel {
             return;
         }
         let (prev, next) = (entry.prev, entry.next);
+        self.pending -= 1;
         if prev != NIL {
             self.entry(prev).next = next;
         } else if filed == Filed::CURRENT {

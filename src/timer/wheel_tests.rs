@@ -195,3 +195,26 @@ fn the_slab_is_freed_when_a_burst_is_over() {
     assert!(wheel.entries.capacity() <= RETAINED_CAPACITY);
     assert_eq!(wheel.next_expiration(), None);
 }
+
+#[test]
+fn pending_counts_the_entries_not_fired_through_cascades_resets_and_removals() {
+    let log = Arc::new(Log::default());
+    let mut wheel = Wheel::new();
+    // One in the current tick's future, others on higher levels (they cascade).
+    let keys: Vec<_> = [MS / 100, 3 * MS, 70 * MS, 5_000 * MS]
+        .iter()
+        .map(|&deadline| wheel.insert(deadline, &waker(deadline, &log)).unwrap())
+        .collect();
+    assert_eq!(wheel.pending(), 4);
+    assert_eq!(advance(&mut wheel, 4 * MS, &log).len(), 2);
+    assert_eq!(wheel.pending(), 2);
+    // Fired entries stay in the slab until removed, but are not pending.
+    wheel.remove(keys[0]);
+    assert_eq!(wheel.pending(), 2);
+    assert!(!wheel.reset(keys[2], 10 * MS));
+    assert_eq!(wheel.pending(), 2);
+    assert!(wheel.reset(keys[3], MS), "reset into the past fires");
+    assert_eq!(wheel.pending(), 1);
+    wheel.remove(keys[2]);
+    assert_eq!(wheel.pending(), 0);
+}
