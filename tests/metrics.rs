@@ -76,6 +76,16 @@ fn live_tasks_return_to_the_baseline() {
     });
 }
 
+/// Tasks stolen so far, by every worker.
+fn total_steals(rt: &corun::Runtime) -> u64 {
+    rt.handle()
+        .metrics()
+        .workers()
+        .iter()
+        .map(|worker| worker.steals())
+        .sum()
+}
+
 /// Worker A runs a task that spawns 64 tasks into A's own queue, then blocks A (a
 /// `std::thread::sleep` loop) until all of them have run. Only worker B can run them, and
 /// only by stealing them from A's queue, so B's steals count at least all 64.
@@ -83,13 +93,7 @@ fn live_tasks_return_to_the_baseline() {
 fn an_idle_worker_steals_from_a_blocked_one() {
     const CHILDREN: usize = 64;
     let rt = runtime(2);
-    let before: u64 = rt
-        .handle()
-        .metrics()
-        .workers()
-        .iter()
-        .map(|w| w.steals())
-        .sum();
+    let before = total_steals(&rt);
     let ran = Arc::new(AtomicUsize::new(0));
     let spawner = rt.spawn({
         let ran = ran.clone();
@@ -108,13 +112,7 @@ fn an_idle_worker_steals_from_a_blocked_one() {
     });
     rt.block_on(spawner).unwrap();
     assert_eq!(ran.load(SeqCst), CHILDREN, "the other worker never stole");
-    let after: u64 = rt
-        .handle()
-        .metrics()
-        .workers()
-        .iter()
-        .map(|w| w.steals())
-        .sum();
+    let after = total_steals(&rt);
     assert!(
         after - before >= CHILDREN as u64,
         "{} steals",
