@@ -172,7 +172,7 @@ impl Shared {
     /// seen here or was seen by the parking searcher's re-check (`idle.rs`): either way
     /// it runs before time moves.
     fn went_idle(&self) -> bool {
-        self.clock_control && !self.has_work() && self.driver.on_idle(&|| self.is_idle())
+        self.clock_control && self.driver.on_idle(&|| self.is_idle())
     }
 
     /// Work began outside the workers (a blocking job queued, a `block_on` woken).

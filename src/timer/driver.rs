@@ -259,12 +259,10 @@ impl Timer {
         }
     }
 
-    /// Pauses the clock (see "The paused clock"), if it is not paused already.
+    /// Pauses the clock (see "The paused clock"), if it is not paused already. Nobody
+    /// needs waking: time next moves when the runtime goes idle.
     pub(crate) fn pause(&self) {
-        if self.clock.pause() {
-            // It may be quiescent already.
-            self.unpark_driver();
-        }
+        self.clock.pause();
     }
 
     /// Lets a paused clock run again, from the virtual time it stands at.
