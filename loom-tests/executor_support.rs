@@ -1,11 +1,11 @@
 //! What the executor models share: a runtime's `Shared` built without starting threads, so
 //! a model decides which threads play the workers.
 
+use crate::drivers::Drivers;
 use crate::executor::blocking::{BlockingConfig, BlockingPool};
 use crate::executor::shared::{Notified, Shared};
 use crate::sync::deque::Worker as LocalQueue;
 use crate::sync::Arc;
-use crate::timer::Timer;
 use std::time::Duration;
 
 /// A runtime's shared state for `workers` workers, and their local queues.
@@ -29,7 +29,7 @@ fn runtime_with(workers: usize, clock_control: bool) -> (Arc<Shared>, Vec<LocalQ
     let shared = Shared::new(
         queues.iter().map(LocalQueue::stealer).collect(),
         blocking,
-        Box::new(Timer::new(workers, clock_control)),
+        Box::new(Drivers::new(workers, clock_control).expect("no poller under loom")),
         clock_control,
         None,
     );

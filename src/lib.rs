@@ -34,8 +34,14 @@
 #[doc = include_str!("cancellation.md")]
 pub mod cancellation {}
 pub mod combinators;
+mod drivers;
 mod executor;
 pub mod group;
+mod io;
+#[cfg(not(corun_loom))]
+pub mod net;
+#[cfg(all(unix, not(corun_loom)))]
+pub mod signal;
 mod sync;
 pub mod task;
 pub mod time;

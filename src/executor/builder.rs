@@ -4,7 +4,7 @@ use super::blocking::{BlockingConfig, BlockingPool};
 use super::idle::MAX_WORKERS;
 use super::runtime::Runtime;
 use super::slow_poll::{SlowPoll, SlowPollHook};
-use crate::timer::Timer;
+use crate::drivers::Drivers;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -181,7 +181,7 @@ impl Builder {
     ///
     /// # Errors
     /// `InvalidInput` for zero (or more than 65535) workers or zero blocking threads; the
-    /// operating system's error if a thread cannot be started.
+    /// operating system's error if a thread or the I/O poller cannot be made.
     ///
     /// ```
     /// let err = corun::Runtime::builder().worker_threads(0).build().unwrap_err();
@@ -205,13 +205,13 @@ impl Builder {
             stack_size: self.thread_stack_size,
         });
         // The timer's wheel is sharded per worker, so arming timers does not serialise.
-        let timer = Box::new(Timer::new(workers, self.start_paused));
+        let drivers = Box::new(Drivers::new(workers, self.start_paused)?);
         Runtime::start(
             workers,
             &self.thread_name,
             self.thread_stack_size,
             blocking,
-            timer,
+            drivers,
             self.start_paused,
             self.slow_poll.clone(),
         )

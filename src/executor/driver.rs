@@ -16,7 +16,7 @@
 //!   running outside them, no task queued. A driver with a paused clock then moves time
 //!   to its next deadline and fires it (the timer's auto-advance).
 
-use super::park::Parker;
+use super::park::{Parker, Poller};
 use crate::sync::Arc;
 use std::any::Any;
 use std::time::{Duration, Instant};
@@ -60,6 +60,10 @@ pub(crate) trait Driver: Send + Sync + 'static {
     /// the driver scheduled work (a paused clock jumped to its next deadline and fired):
     /// a calling worker then runs it instead of sleeping. Otherwise one load.
     fn on_idle(&self, still_idle: &dyn Fn() -> bool) -> bool;
+
+    /// Where the driving worker sleeps, if not on its condition variable: the I/O
+    /// driver's poller. Asked once, when the workers' parkers are made.
+    fn poller(&self) -> Option<Arc<dyn Poller>>;
 
     /// The runtime shut down and its tasks are gone: release everything still registered.
     fn shutdown(&self);

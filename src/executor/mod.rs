@@ -80,7 +80,7 @@ pub use builder::Builder;
 pub(crate) use driver::{BeforePark, Driver};
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use metrics::{RuntimeMetrics, WorkerMetrics};
-pub(crate) use park::Parker;
+pub(crate) use park::{Parker, Poller};
 pub use runtime::Runtime;
 pub use slow_poll::SlowPoll;
 pub use task_builder::Builder as TaskBuilder;

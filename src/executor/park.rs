@@ -5,29 +5,94 @@
 //! condition variable for the slow path. An `unpark` that comes before the `park` leaves a
 //! token (`NOTIFIED`) that the next `park` consumes, so the order of the two calls does not
 //! matter. Each worker has one; `block_on` uses one per call.
+//!
+//! A worker's parker also knows the runtime's [`Poller`] (the I/O driver's), if it has
+//! one: the *driving* worker sleeps in the poller's wait instead of the condition variable
+//! ([`Parker::park_polling`], a fourth state, `POLLING`), so that readiness events wake it
+//! as well as unparks do, and an unpark of a polling thread goes through the poller's
+//! wake-up (tokio's `park/thread.rs` and its I/O driver work this way too).
 
 use crate::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use crate::sync::{wait_timeout, Condvar, Mutex};
+use crate::sync::{wait_timeout, Arc, Condvar, Mutex};
+use std::fmt;
 use std::time::{Duration, Instant};
 
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+/// Parked in the poller's wait: an unpark must go through [`Poller::wake`].
+const POLLING: usize = 3;
 
-#[derive(Debug)]
+/// A wait that events from outside end, such as `epoll_wait`: where the driving worker
+/// sleeps when the runtime has one (the I/O driver implements it).
+pub(crate) trait Poller: Send + Sync + 'static {
+    /// Waits until an event, a [`wake`](Poller::wake) or `timeout` (`None`: no limit),
+    /// and wakes the tasks the events concern. May return early.
+    fn poll(&self, timeout: Option<Duration>);
+
+    /// Makes the `poll` under way, or else the next one, return soon.
+    fn wake(&self);
+}
+
 pub(crate) struct Parker {
     state: AtomicUsize,
     lock: Mutex<()>,
     condvar: Condvar,
+    /// Where `park_polling` sleeps; without one it parks on the condition variable.
+    poller: Option<Arc<dyn Poller>>,
+}
+
+impl fmt::Debug for Parker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parker")
+            .field("state", &self.state)
+            .field("poller", &self.poller.is_some())
+            .finish()
+    }
 }
 
 impl Parker {
     pub(crate) fn new() -> Parker {
+        Parker::with_poller(None)
+    }
+
+    /// A parker whose [`park_polling`](Parker::park_polling) sleeps in `poller`.
+    pub(crate) fn with_poller(poller: Option<Arc<dyn Poller>>) -> Parker {
         Parker {
             state: AtomicUsize::new(EMPTY),
             lock: Mutex::new(()),
             condvar: Condvar::new(),
+            poller,
         }
+    }
+
+    /// Parks in the poller, at most `timeout` (`None`: until unparked or an event); on
+    /// the condition variable if this parker has no poller. Returns on any event, so the
+    /// caller re-checks its condition.
+    pub(crate) fn park_polling(&self, timeout: Option<Duration>) {
+        let Some(poller) = &self.poller else {
+            return match timeout {
+                Some(timeout) => self.park_timeout(timeout),
+                None => self.park(),
+            };
+        };
+        if self.take_token() {
+            return;
+        }
+        match self.state.compare_exchange(EMPTY, POLLING, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // A swap, as in `set_parked`: it reads the latest unpark.
+                self.state.swap(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("park state {actual}: only one thread parks a Parker"),
+        }
+        // An unpark from here on finds POLLING and wakes the poller; a wake that comes
+        // before the wait begins makes the wait return at once (the poller keeps it).
+        poller.poll(timeout);
+        // Leave POLLING, consuming the token of an unpark that raced with the return.
+        self.state.swap(EMPTY, SeqCst);
     }
 
     /// Blocks until `unpark` is called (or returns at once if it already was). May also
@@ -117,6 +182,12 @@ impl Parker {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => return,
             PARKED => {}
+            POLLING => {
+                if let Some(poller) = &self.poller {
+                    poller.wake();
+                }
+                return;
+            }
             actual => unreachable!("park state {actual}"),
         }
         // The parked thread holds the lock from its PARKED store until it waits; taking

@@ -40,7 +40,7 @@ pub(crate) struct Shared {
     pub(super) idle: Idle,
     pub(super) owned: OwnedTasks<Arc<Shared>>,
     pub(super) blocking: BlockingPool,
-    /// The timer, seen through the executor's hook.
+    /// The timer and the I/O driver, seen through the executor's hook.
     pub(super) driver: Box<dyn Driver>,
     /// Read by every worker on every tick; written once.
     shutdown: CachePadded<AtomicBool>,
@@ -85,12 +85,14 @@ impl Shared {
         slow_poll: Option<SlowPollHook>,
     ) -> Shared {
         let num_workers = stealers.len();
+        // Any worker may become the driving one, so each parker knows the poller.
+        let poller = driver.poller();
         let remotes = stealers
             .into_iter()
             .map(|stealer| {
                 CachePadded::new(Remote {
                     stealer,
-                    parker: Arc::new(Parker::new()),
+                    parker: Arc::new(Parker::with_poller(poller.clone())),
                     lifo: CachePadded::new(Lifo::new()),
                     counters: CachePadded::new(WorkerCounters::new()),
                 })
@@ -229,6 +231,8 @@ impl Shared {
         let parker = &self.remotes[index].parker;
         loop {
             match timeout {
+                // The driving worker sleeps in the poller, if the runtime has one.
+                _ if driving => parker.park_polling(timeout),
                 Some(timeout) => parker.park_timeout(timeout),
                 None => parker.park(),
             }

@@ -163,6 +163,13 @@ impl<T> Mutex<T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.0.lock()
     }
+
+    /// The lock if nobody holds it. (Only the I/O driver, which loom does not model, uses
+    /// it.)
+    #[inline]
+    pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        self.0.try_lock()
+    }
 }
 
 /// `parking_lot::Condvar`.

@@ -54,7 +54,7 @@
 
 use super::clock::Clock;
 use super::wheel::Wheel;
-use crate::executor::{BeforePark, Driver, Handle, Parker};
+use crate::executor::{BeforePark, Driver, Handle, Parker, Poller};
 use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use crate::sync::{Arc, Mutex};
 use crossbeam_utils::CachePadded;
@@ -147,11 +147,7 @@ impl Timer {
 
     /// The timer of `handle`'s runtime.
     pub(crate) fn of(handle: &Handle) -> &Timer {
-        handle
-            .driver()
-            .as_any()
-            .downcast_ref()
-            .expect("every corun runtime is built with a Timer as its driver")
+        crate::drivers::Drivers::of(handle).timer()
     }
 
     pub(crate) fn clock(&self) -> &Clock {
@@ -406,6 +402,10 @@ impl Driver for Timer {
     fn on_idle(&self, still_idle: &dyn Fn() -> bool) -> bool {
         // See "The paused clock"; when not paused this is the one load.
         self.clock.is_paused() && self.auto_advance(still_idle)
+    }
+
+    fn poller(&self) -> Option<Arc<dyn Poller>> {
+        None
     }
 
     fn shutdown(&self) {

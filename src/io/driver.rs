@@ -1,0 +1,245 @@
+//! `IoDriver`: the runtime's readiness poller (mio's `Poll`: epoll, kqueue, or IOCP's
+//! emulation), driven by the workers themselves.
+//!
+//! # Who polls
+//! The *driving* worker (the one that holds the timer's driving token, see
+//! `timer/driver.rs`) parks in the poller: `Parker::park_polling` calls [`Poller::poll`]
+//! with the timer's next deadline as the timeout, and an unpark of that worker calls
+//! [`Poller::wake`], which writes the poller's waker. So one wait covers the timers, the
+//! sockets and the unparks. Busy workers poll with a zero timeout at their checks
+//! ([`IoDriver::maintain`], on the executor's time budget), unless a worker is parked in
+//! the poller already (then the lock is taken and they skip it). Either way the tasks the
+//! events concern are woken on the polling worker, into its own queue: no hop through the
+//! injector.
+//!
+//! # Sources
+//! Each registered socket has one [`Source`] (a read and a write [`Readiness`]) in a slab,
+//! and its slab key is its mio token. An event whose key was freed (the socket dropped
+//! while the event was in flight) finds nothing, or a newer socket in the same slot,
+//! which then tries one operation more than it needed to: readiness is only ever a hint
+//! to try, so a stale one costs a `WouldBlock`, never a lost or a wrong result.
+//!
+//! # Shutdown
+//! [`IoDriver::shutdown`] closes the slab (no new registrations), sets `SHUTDOWN` in
+//! every source's words and wakes every waiter: an operation on a socket whose runtime
+//! is gone returns an `io::Error` instead of waiting for events nobody polls.
+
+use super::readiness::{Readiness, RUNTIME_GONE};
+use crate::executor::Poller;
+use crate::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::sync::{Arc, Mutex};
+use slab::Slab;
+use std::io;
+use std::time::Duration;
+
+/// The token of the poller's own waker; never a slab key (the slab would need `usize::MAX`
+/// entries first).
+const WAKE: mio::Token = mio::Token(usize::MAX);
+
+/// Events taken from the poller per wait.
+const EVENTS_PER_POLL: usize = 1024;
+
+/// A registered socket's readiness, one word per direction.
+pub(crate) struct Source {
+    pub(crate) read: Readiness,
+    pub(crate) write: Readiness,
+}
+
+pub(crate) struct IoDriver {
+    /// Held while polling: by the driving worker for its whole wait, by a busy worker
+    /// for a zero-timeout poll (which skips when the lock is taken).
+    polling: Mutex<Polling>,
+    registry: mio::Registry,
+    waker: mio::Waker,
+    sources: Mutex<Sources>,
+    /// How many sources are registered: none, and nobody needs to poll.
+    registered: AtomicUsize,
+}
+
+struct Polling {
+    poll: mio::Poll,
+    events: mio::Events,
+}
+
+struct Sources {
+    slab: Slab<Arc<Source>>,
+    /// Set at shutdown: nothing registers any more.
+    closed: bool,
+}
+
+impl IoDriver {
+    /// A poller and its waker.
+    ///
+    /// # Errors
+    /// The operating system's, if it cannot make them (out of file descriptors).
+    pub(crate) fn new() -> io::Result<IoDriver> {
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(&registry, WAKE)?;
+        Ok(IoDriver {
+            polling: Mutex::new(Polling {
+                poll,
+                events: mio::Events::with_capacity(EVENTS_PER_POLL),
+            }),
+            registry,
+            waker,
+            sources: Mutex::new(Sources {
+                slab: Slab::new(),
+                closed: false,
+            }),
+            registered: AtomicUsize::new(0),
+        })
+    }
+
+    /// Registers `io` for `interest`: edge-triggered events for it will set its source's
+    /// words.
+    ///
+    /// # Errors
+    /// If the runtime shut down, or the poller refuses the registration.
+    pub(crate) fn register(
+        &self,
+        io: &mut impl mio::event::Source,
+        interest: mio::Interest,
+    ) -> io::Result<(usize, Arc<Source>)> {
+        let source = Arc::new(Source {
+            read: Readiness::new(),
+            write: Readiness::new(),
+        });
+        let key = {
+            let mut sources = self.sources.lock();
+            if sources.closed {
+                return Err(io::Error::other(RUNTIME_GONE));
+            }
+            sources.slab.insert(source.clone())
+        };
+        // Outside the lock: the system call must not hold up a poller dispatching events.
+        if let Err(err) = self.registry.register(io, mio::Token(key), interest) {
+            self.remove(key);
+            return Err(err);
+        }
+        // Relaxed: a hint for `maintain` and `has_sources`; the registration itself is
+        // ordered by the poller.
+        self.registered.fetch_add(1, Relaxed);
+        Ok((key, source))
+    }
+
+    /// Deregisters `io`, registered under `key`, and frees its source.
+    pub(crate) fn deregister(&self, io: &mut impl mio::event::Source, key: usize) {
+        // An error means the poller dropped it already (it was closed elsewhere); the
+        // slot is freed either way.
+        let _ = self.registry.deregister(io);
+        self.registered.fetch_sub(1, Relaxed);
+        self.remove(key);
+    }
+
+    fn remove(&self, key: usize) {
+        let source = {
+            let mut sources = self.sources.lock();
+            if sources.closed {
+                // Shutdown emptied the slab; this key is gone already.
+                return;
+            }
+            sources.slab.try_remove(key)
+        };
+        // Outside the lock: the source's last waker may be a task's last reference, and
+        // dropping the task may drop another socket, which takes this lock.
+        drop(source);
+    }
+
+    /// True while some socket is registered: someone should be polling.
+    pub(crate) fn has_sources(&self) -> bool {
+        self.registered.load(Relaxed) != 0
+    }
+
+    /// Polls with a zero timeout, unless no socket is registered or a worker is polling
+    /// already. Returns whether it woke anything.
+    pub(crate) fn maintain(&self) -> bool {
+        if !self.has_sources() {
+            return false;
+        }
+        match self.polling.try_lock() {
+            Some(polling) => self.turn(polling, Some(Duration::ZERO)),
+            None => false,
+        }
+    }
+
+    /// One wait on the poller, then the wakes its events call for. Returns whether it
+    /// woke anything.
+    fn turn(
+        &self,
+        mut polling: crate::sync::MutexGuard<'_, Polling>,
+        timeout: Option<Duration>,
+    ) -> bool {
+        let Polling { poll, events } = &mut *polling;
+        if let Err(err) = poll.poll(events, timeout) {
+            // A signal interrupted the wait: the caller re-checks and parks again.
+            if err.kind() == io::ErrorKind::Interrupted {
+                return false;
+            }
+            panic!("corun: the I/O poller failed, the runtime cannot go on: {err}");
+        }
+        let mut wakers = Vec::new();
+        {
+            let sources = self.sources.lock();
+            for event in events.iter() {
+                let Some(source) = sources.slab.get(event.token().0) else {
+                    // The waker's token, or a socket dropped meanwhile.
+                    continue;
+                };
+                // An error ends both directions' waits for good, a hang-up its own
+                // direction's: the next operation returns the end or the error.
+                let read_closed = event.is_read_closed() || event.is_error();
+                if event.is_readable() || read_closed {
+                    source.read.set_ready(read_closed, &mut wakers);
+                }
+                let write_closed = event.is_write_closed() || event.is_error();
+                if event.is_writable() || write_closed {
+                    source.write.set_ready(write_closed, &mut wakers);
+                }
+            }
+        }
+        drop(polling);
+        let woke = !wakers.is_empty();
+        // Each on its own boundary: a waker that panics must not cost the others their
+        // wake, nor this worker its life.
+        for waker in wakers {
+            crate::task::wake_any(waker);
+        }
+        woke
+    }
+
+    /// The runtime shut down and its tasks are gone: see "Shutdown".
+    pub(crate) fn shutdown(&self) {
+        let sources = {
+            let mut sources = self.sources.lock();
+            sources.closed = true;
+            std::mem::take(&mut sources.slab)
+        };
+        let mut wakers = Vec::new();
+        for (_, source) in &sources {
+            source.read.shut_down(&mut wakers);
+            source.write.shut_down(&mut wakers);
+        }
+        drop(sources);
+        for waker in wakers {
+            crate::task::wake_any(waker);
+        }
+    }
+}
+
+impl Poller for IoDriver {
+    fn poll(&self, timeout: Option<Duration>) {
+        // Only the driving worker waits here; a busy worker's zero-timeout poll holds
+        // the lock for a moment at most.
+        let polling = self.polling.lock();
+        self.turn(polling, timeout);
+    }
+
+    fn wake(&self) {
+        if let Err(err) = self.waker.wake() {
+            // Writing the poller's eventfd (or pipe) fails only if the system is out of
+            // resources; the parked worker would never wake.
+            panic!("corun: cannot wake the I/O poller: {err}");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The I/O driver: readiness events from the operating system's poller, delivered to the
+//! tasks that wait for them, by the workers themselves.
+//!
+//! Layering: this module uses `executor` (the `Poller` hook a parked worker sleeps in,
+//! and `Handle` to find the current runtime) and `sync`; `net` and `signal` build on it.
+//! Files, one concept each:
+//!
+//! - `readiness`: one direction's readiness word and waiters, and the tick that keeps a
+//!   report racing with a `WouldBlock` from being lost (no mio: loom models it);
+//! - `driver`: `IoDriver`, mio's poller, the slab of sources, dispatch and shutdown;
+//! - `poll_io`: `PollIo<S>`, a registered socket and the try/clear loop of its operations.
+
+#[cfg(not(corun_loom))]
+mod driver;
+#[cfg(not(corun_loom))]
+mod poll_io;
+#[cfg(not(corun_loom))]
+mod readiness;
+
+#[cfg(not(corun_loom))]
+pub(crate) use driver::IoDriver;
+#[cfg(not(corun_loom))]
+pub(crate) use poll_io::{Direction, IoFuture, PollIo};
+#[cfg(not(corun_loom))]
+pub(crate) use readiness::Waiter;

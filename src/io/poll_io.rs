@@ -1,0 +1,222 @@
+//! `PollIo<S>`: a non-blocking mio socket registered with its runtime's I/O driver, and
+//! the loop every operation on it runs: check readiness, try, clear on `WouldBlock`.
+
+use super::driver::{IoDriver, Source};
+use super::readiness::{Readiness, Waiter};
+use crate::executor::Handle;
+use crate::sync::Arc;
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// Which way an operation moves bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+pub(crate) struct PollIo<S: mio::event::Source> {
+    /// `None` only after `into_inner` took it.
+    io: Option<S>,
+    key: usize,
+    source: Arc<Source>,
+    driver: Arc<IoDriver>,
+}
+
+const NO_RUNTIME_FOR_IO: &str = "there is no corun runtime on this thread: create sockets \
+     inside `corun::run`, `Runtime::block_on` or a task spawned on a runtime, or after \
+     `Runtime::enter`";
+
+impl<S: mio::event::Source> PollIo<S> {
+    /// Registers `io` with the current runtime's I/O driver, for reading and writing.
+    ///
+    /// # Panics
+    /// Outside a corun runtime.
+    pub(crate) fn new(mut io: S) -> io::Result<PollIo<S>> {
+        let handle = Handle::try_current().unwrap_or_else(|_| panic!("{NO_RUNTIME_FOR_IO}"));
+        let driver = crate::drivers::Drivers::of(&handle).io().clone();
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        let (key, source) = driver.register(&mut io, interest)?;
+        Ok(PollIo {
+            io: Some(io),
+            key,
+            source,
+            driver,
+        })
+    }
+
+    pub(crate) fn get_ref(&self) -> &S {
+        self.io
+            .as_ref()
+            .expect("a PollIo's socket is only taken by into_inner")
+    }
+
+    fn readiness(&self, direction: Direction) -> &Readiness {
+        match direction {
+            Direction::Read => &self.source.read,
+            Direction::Write => &self.source.write,
+        }
+    }
+
+    /// Runs `op` once `direction` is ready, until it does not return `WouldBlock`;
+    /// `waiter` is the caller's slot in the direction's waiter list.
+    pub(crate) fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        waiter: &mut Waiter,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let readiness = self.readiness(direction);
+        loop {
+            let tick = ready!(readiness.poll_ready(cx, waiter))?;
+            match op(self.get_ref()) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(tick),
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Waits until `direction` is ready (or the runtime is gone), without an operation.
+    pub(crate) fn poll_ready(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        waiter: &mut Waiter,
+    ) -> Poll<io::Result<()>> {
+        self.readiness(direction)
+            .poll_ready(cx, waiter)
+            .map_ok(|_| ())
+    }
+
+    /// The readiness was a false alarm (a connect not finished yet): wait for the next
+    /// report.
+    pub(crate) fn clear_ready(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        waiter: &mut Waiter,
+    ) {
+        if let Poll::Ready(Ok(tick)) = self.readiness(direction).poll_ready(cx, waiter) {
+            self.readiness(direction).clear(tick);
+        }
+    }
+
+    /// Hands `waiter`'s slot in `direction` back: whoever held it waits no more.
+    pub(crate) fn forget(&self, direction: Direction, waiter: &mut Waiter) {
+        self.readiness(direction).forget(waiter);
+    }
+
+    /// Deregisters the socket and gives it back, still non-blocking.
+    pub(crate) fn into_inner(mut self) -> S {
+        let mut io = self.io.take().expect("into_inner takes the socket once");
+        self.driver.deregister(&mut io, self.key);
+        io
+    }
+}
+
+impl<S: mio::event::Source> PollIo<S>
+where
+    for<'a> &'a S: Read + Write,
+{
+    /// Reads into `buf`. A read that fills less than `buf` emptied the socket's buffer,
+    /// so readiness is cleared without the `WouldBlock` round trip that would prove it:
+    /// with edge-triggered readiness, the next arrival reports again (tokio does the
+    /// same on epoll and kqueue).
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        waiter: &mut Waiter,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let readiness = &self.source.read;
+        loop {
+            let tick = ready!(readiness.poll_ready(cx, waiter))?;
+            match self.get_ref().read(buf) {
+                Ok(n) => {
+                    if n > 0 && n < buf.len() {
+                        readiness.clear(tick);
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(tick),
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
+    }
+
+    /// Writes from `bufs` (one system call); a short write clears readiness as a short
+    /// read does.
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        waiter: &mut Waiter,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let readiness = &self.source.write;
+        let len: usize = bufs.iter().map(|buf| buf.len()).sum();
+        loop {
+            let tick = ready!(readiness.poll_ready(cx, waiter))?;
+            match self.get_ref().write_vectored(bufs) {
+                Ok(n) => {
+                    if n > 0 && n < len {
+                        readiness.clear(tick);
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(tick),
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
+    }
+}
+
+impl<S: mio::event::Source> Drop for PollIo<S> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            self.driver.deregister(&mut io, self.key);
+        }
+    }
+}
+
+/// A future that runs one operation on a `PollIo` with a waiter slot of its own, handed
+/// back when it is dropped: what `accept`, `recv_from`, `send_to` and friends await.
+pub(crate) struct IoFuture<'a, S: mio::event::Source, F> {
+    io: &'a PollIo<S>,
+    direction: Direction,
+    waiter: Waiter,
+    op: F,
+}
+
+impl<'a, S: mio::event::Source, R, F: FnMut(&S) -> io::Result<R>> IoFuture<'a, S, F> {
+    pub(crate) fn new(io: &'a PollIo<S>, direction: Direction, op: F) -> Self {
+        IoFuture {
+            io,
+            direction,
+            waiter: Waiter::default(),
+            op,
+        }
+    }
+}
+
+impl<S, R, F> Future for IoFuture<'_, S, F>
+where
+    S: mio::event::Source,
+    F: FnMut(&S) -> io::Result<R> + Unpin,
+{
+    type Output = io::Result<R>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        let this = self.get_mut();
+        this.io
+            .poll_io(this.direction, cx, &mut this.waiter, &mut this.op)
+    }
+}
+
+impl<S: mio::event::Source, F> Drop for IoFuture<'_, S, F> {
+    fn drop(&mut self) {
+        self.io.forget(self.direction, &mut self.waiter);
+    }
+}
