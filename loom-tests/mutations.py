@@ -49,6 +49,11 @@ def test(binary, name):
     )
 
 
+def unit(name):
+    lib = TESTS + ["--lib"]
+    return Check(f"unit test `{name}`", lib + ["--no-run"], lib + ["--", "--exact", name], {})
+
+
 @dataclass
 class Mutation:
     name: str
@@ -334,6 +339,85 @@ MUTATIONS = [
         "(ShutdownClaim::Nothing, Some(now.with(CANCELLED | SHUTDOWN)))",
         "(ShutdownClaim::Nothing, Some(now.with(CANCELLED)))",
         test("shield", "a_shielded_task_that_drops_its_own_runtime_is_still_cancelled"),
+    ),
+    Mutation(
+        "a clear after WouldBlock ignores the tick (a report since is cleared)",
+        "src/io/readiness.rs",
+        "        while current & READY != 0 && current >> TICK_SHIFT == tick.0 {",
+        "        let _ = tick;\n        while current & READY != 0 {",
+        loom("loom_io_readiness::a_report_racing_with_a_would_block_is_not_cleared"),
+    ),
+    Mutation(
+        "a reader that files its waker does not read the word again",
+        "src/io/readiness.rs",
+        "        match decode(self.state.load(Acquire)) {\n            Some(ready) => Poll::Ready(ready),\n"
+        "            None => Poll::Pending,\n        }",
+        "        Poll::Pending",
+        loom("loom_io_readiness::a_report_racing_with_a_would_block_is_not_cleared"),
+    ),
+    Mutation(
+        "a clear takes CLOSED away with READY",
+        "src/io/readiness.rs",
+        ".compare_exchange_weak(current, current & !READY, Relaxed, Relaxed)",
+        ".compare_exchange_weak(current, current & !(READY | CLOSED), Relaxed, Relaxed)",
+        loom("loom_io_readiness::a_closing_report_survives_the_clear_after_a_short_read"),
+    ),
+    Mutation(
+        "shutdown sets the word but wakes no waiter",
+        "src/io/readiness.rs",
+        "        self.state.fetch_or(SHUTDOWN, AcqRel);\n        self.take_wakers(wakers);",
+        "        self.state.fetch_or(SHUTDOWN, AcqRel);\n        let _ = wakers;",
+        loom("loom_io_readiness::shutdown_racing_with_a_waiter_ends_the_wait_with_an_error"),
+    ),
+    Mutation(
+        "an unpark that finds POLLING does not wake the poller",
+        "src/executor/park.rs",
+        "                if let Some(poller) = &self.poller {\n                    poller.wake();\n                }",
+        "                let _ = &self.poller;",
+        loom("loom_park_polling::unpark_racing_with_a_polling_park_is_never_lost"),
+    ),
+    Mutation(
+        "an unpark that finds POLLING does not wake the poller (the timer's unpark)",
+        "src/executor/park.rs",
+        "                if let Some(poller) = &self.poller {\n                    poller.wake();\n                }",
+        "                let _ = &self.poller;",
+        loom("loom_park_polling::an_earlier_timer_wakes_the_driver_in_its_poller"),
+    ),
+    Mutation(
+        "park_polling polls without publishing POLLING",
+        "src/executor/park.rs",
+        "match self.state.compare_exchange(EMPTY, POLLING, SeqCst, SeqCst) {",
+        "match self.state.compare_exchange(EMPTY, EMPTY, SeqCst, SeqCst) {",
+        loom("loom_park_polling::unpark_racing_with_a_polling_park_is_never_lost"),
+    ),
+    Mutation(
+        "park_polling leaves POLLING with a store, not a swap",
+        "src/executor/park.rs",
+        "        poller.poll(timeout);\n        // Leave POLLING, consuming the token of an unpark that raced with the return.\n"
+        "        self.state.swap(EMPTY, SeqCst);",
+        "        poller.poll(timeout);\n        self.state.store(EMPTY, SeqCst);",
+        loom("loom_park_polling::two_unparks_racing_with_a_polling_park"),
+    ),
+    Mutation(
+        "park_polling that finds a token erases it with a store, not a swap",
+        "src/executor/park.rs",
+        "                self.state.swap(EMPTY, SeqCst);\n                return;",
+        "                self.state.store(EMPTY, SeqCst);\n                return;",
+        loom("loom_park_polling::two_unparks_racing_with_a_polling_park"),
+    ),
+    Mutation(
+        "a busy worker's zero-timeout poll drops the driving worker's wake-up",
+        "src/io/driver.rs",
+        "            *wake_kept = true;",
+        "            *wake_kept = false;",
+        unit("io::driver::tests::a_wake_taken_by_a_busy_poll_is_kept_for_the_driver"),
+    ),
+    Mutation(
+        "the driver reports a hang-up as plain readiness (no CLOSED)",
+        "src/io/driver.rs",
+        "let read_closed = event.is_read_closed() || event.is_error();",
+        "let read_closed = false;",
+        test("net_errors", "a_peer_reset_while_the_reader_waits_is_an_error_or_eof"),
     ),
 ]
 

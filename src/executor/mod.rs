@@ -46,6 +46,9 @@ mod loom_idle_lost_wakeup;
 #[path = "../../loom-tests/inject_close.rs"]
 mod loom_inject_close;
 #[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/park_polling.rs"]
+mod loom_park_polling;
+#[cfg(all(test, corun_loom))]
 #[path = "../../loom-tests/park_timeout_unpark.rs"]
 mod loom_park_timeout_unpark;
 #[cfg(all(test, corun_loom))]

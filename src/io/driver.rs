@@ -12,6 +12,13 @@
 //! events concern are woken on the polling worker, into its own queue: no hop through the
 //! injector.
 //!
+//! The poller's waker is one event for whoever polls next. A busy worker's zero-timeout
+//! poll can take it: the driving worker published `POLLING` and an unpark wrote the
+//! waker, but the busy worker held the lock first. That wake was the driving worker's, so
+//! the busy poll keeps it (`wake_kept`) and the driving worker's wait, finding it, does
+//! not sleep (found by loom, with a mock of this sharing; unit test
+//! `a_wake_taken_by_a_busy_poll_is_kept_for_the_driver`).
+//!
 //! # Sources
 //! Each registered socket has one [`Source`] (a read and a write [`Readiness`]) in a slab,
 //! and its slab key is its mio token. An event whose key was freed (the socket dropped
@@ -59,6 +66,9 @@ pub(crate) struct IoDriver {
 struct Polling {
     poll: mio::Poll,
     events: mio::Events,
+    /// A zero-timeout poll took the poller's wake-up, which was meant for the driving
+    /// worker's wait: that wait must not sleep.
+    wake_kept: bool,
 }
 
 struct Sources {
@@ -80,6 +90,7 @@ impl IoDriver {
             polling: Mutex::new(Polling {
                 poll,
                 events: mio::Events::with_capacity(EVENTS_PER_POLL),
+                wake_kept: false,
             }),
             registry,
             waker,
@@ -164,13 +175,18 @@ impl IoDriver {
     }
 
     /// One wait on the poller, then the wakes its events call for. Returns whether it
-    /// woke anything.
+    /// woke anything. A zero-timeout poll keeps the poller's own wake-up for the driving
+    /// worker (see "Who polls").
     fn turn(
         &self,
         mut polling: crate::sync::MutexGuard<'_, Polling>,
         timeout: Option<Duration>,
     ) -> bool {
-        let Polling { poll, events } = &mut *polling;
+        let Polling {
+            poll,
+            events,
+            wake_kept,
+        } = &mut *polling;
         if let Err(err) = poll.poll(events, timeout) {
             // A signal interrupted the wait: the caller re-checks and parks again.
             if err.kind() == io::ErrorKind::Interrupted {
@@ -179,7 +195,10 @@ impl IoDriver {
             panic!("corun: the I/O poller failed, the runtime cannot go on: {err}");
         }
         let mut wakers = Vec::new();
-        {
+        if events.iter().any(|event| event.token() == WAKE) && timeout == Some(Duration::ZERO) {
+            *wake_kept = true;
+        }
+        if events.iter().any(|event| event.token() != WAKE) {
             let sources = self.sources.lock();
             for event in events.iter() {
                 let Some(source) = sources.slab.get(event.token().0) else {
@@ -231,7 +250,13 @@ impl Poller for IoDriver {
     fn poll(&self, timeout: Option<Duration>) {
         // Only the driving worker waits here; a busy worker's zero-timeout poll holds
         // the lock for a moment at most.
-        let polling = self.polling.lock();
+        let mut polling = self.polling.lock();
+        // A busy poll took this wait's wake-up: look at the events, but do not sleep.
+        let timeout = if std::mem::take(&mut polling.wake_kept) {
+            Some(Duration::ZERO)
+        } else {
+            timeout
+        };
         self.turn(polling, timeout);
     }
 
@@ -241,5 +266,32 @@ impl Poller for IoDriver {
             // resources; the parked worker would never wake.
             panic!("corun: cannot wake the I/O poller: {err}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wake_taken_by_a_busy_poll_is_kept_for_the_driver() {
+        let driver = IoDriver::new().unwrap();
+        // A registered socket, or `maintain` would not poll.
+        let mut socket = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let (key, _source) = driver
+            .register(&mut socket, mio::Interest::READABLE)
+            .unwrap();
+        // An unpark of the driving worker, and a busy worker's poll before its wait.
+        driver.wake();
+        assert!(!driver.maintain(), "the wake-up is no task's");
+        assert!(
+            driver.polling.lock().wake_kept,
+            "the busy poll kept the wake-up"
+        );
+        // The driving worker's wait returns (without the kept wake it would sleep for
+        // good: nothing else will write the poller) and uses the kept wake up.
+        Poller::poll(&driver, None);
+        assert!(!driver.polling.lock().wake_kept);
+        driver.deregister(&mut socket, key);
     }
 }

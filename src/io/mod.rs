@@ -14,8 +14,14 @@
 mod driver;
 #[cfg(not(corun_loom))]
 mod poll_io;
-#[cfg(not(corun_loom))]
+// Compiled under loom too, for its model (`loom-tests/io_readiness.rs`); outside the
+// model's test build nothing uses it there.
+#[cfg_attr(all(corun_loom, not(test)), allow(dead_code))]
 mod readiness;
+
+#[cfg(all(test, corun_loom))]
+#[path = "../../loom-tests/io_readiness.rs"]
+mod loom_io_readiness;
 
 #[cfg(not(corun_loom))]
 pub(crate) use driver::IoDriver;
