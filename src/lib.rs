@@ -33,10 +33,14 @@
 
 #[doc = include_str!("cancellation.md")]
 pub mod cancellation {}
+#[cfg(all(feature = "axum", not(corun_loom)))]
+pub mod axum;
 pub mod combinators;
 mod drivers;
 mod executor;
 pub mod group;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod io;
 #[cfg(not(corun_loom))]
 pub mod net;
