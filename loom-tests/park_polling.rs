@@ -42,7 +42,7 @@ struct FakePoller {
 }
 
 impl Poller for FakePoller {
-    fn poll(&self, timeout: Option<Duration>) {
+    fn poll(&self, timeout: Option<Duration>) -> Vec<Waker> {
         let mut woken = self.woken.lock();
         match timeout {
             Some(timeout) if timeout < self.horizon => {
@@ -57,6 +57,8 @@ impl Poller for FakePoller {
             }
         }
         *woken = false;
+        // The model is about the wait, not events: none to deliver.
+        Vec::new()
     }
 
     fn wake(&self) {

@@ -18,13 +18,15 @@
 //!   connection, back into a `futures-io` one.
 //!
 //! hyper hands a reader uninitialized memory, which a `futures-io` reader may not be
-//! given, so [`Io`] zeroes the part it passes on. Zeroing all of hyper's buffer (8 KiB
-//! and up) for every read, including the one that finds the socket empty, showed up in
-//! profiles of a hello-world server at 4 % of the samples, so the part is sized to what
-//! the reads have been returning, as hyper sizes its own buffer: from 2 KiB, doubling
-//! while reads fill it, up to 16 KiB, and halving after a read that fills less than half
-//! of it. A big upload still reads 16 KiB a system call; a small request zeroes 2 KiB.
-//! Telling hyper how many bytes a read filled is the one `unsafe` block of the module.
+//! given. Zeroing all of hyper's buffer (8 KiB and up) for every read, including the one
+//! that finds the socket empty, showed up in profiles of a hello-world server at 4 % of
+//! the samples, and zeroing 2 KiB still at 1 to 2 %. So [`Io`] reads small ones (most
+//! requests) into a 2 KiB buffer of its own, zeroed once, and copies only the bytes read
+//! into hyper's; once a read fills that, it reads into hyper's buffer directly, zeroing
+//! the part it passes on, sized to what the reads have been returning: doubling while
+//! reads fill it, up to 16 KiB, and halving after a read that fills less than half, back
+//! to the small buffer. A big upload still reads 16 KiB a system call. Telling hyper how
+//! many bytes a direct read filled is the one `unsafe` block of the module.
 //!
 //! An HTTP/1.1 server: every connection is a task, served until the client hangs up.
 //!
@@ -204,19 +206,19 @@ impl Default for Timer {
 }
 
 impl hyper::rt::Timer for Timer {
+    // Each with the handle this timer holds: no look-up of the thread's runtime (hyper
+    // asks for the time and a sleep on every request).
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        let _runtime = self.handle.enter();
-        Box::pin(crate::sleep(duration))
+        let deadline = crate::timer::after(crate::timer::clock_now(&self.handle), duration);
+        Box::pin(crate::Sleep::new(self.handle.clone(), deadline))
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        let _runtime = self.handle.enter();
-        Box::pin(crate::sleep_until(deadline))
+        Box::pin(crate::Sleep::new(self.handle.clone(), deadline))
     }
 
     fn now(&self) -> Instant {
-        let _runtime = self.handle.enter();
-        crate::time::now()
+        crate::timer::clock_now(&self.handle)
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {

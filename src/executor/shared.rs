@@ -230,19 +230,32 @@ impl Shared {
         }
         let parker = &self.remotes[index].parker;
         loop {
-            match timeout {
+            let woken = match timeout {
                 // The driving worker sleeps in the poller, if the runtime has one.
                 _ if driving => parker.park_polling(timeout),
-                Some(timeout) => parker.park_timeout(timeout),
-                None => parker.park(),
-            }
+                Some(timeout) => {
+                    parker.park_timeout(timeout);
+                    Vec::new()
+                }
+                None => {
+                    parker.park();
+                    Vec::new()
+                }
+            };
             if self.is_shutdown() {
+                woken
+                    .into_iter()
+                    .for_each(|waker| task::drop_any_waker(Some(waker)));
                 return false;
             }
             if driving || timeout.is_some() {
                 // Off the parked list on our own, unless a producer took us off first (and
                 // counted us as searching).
-                return !self.idle.unpark_worker_by_id(index);
+                let searching = !self.idle.unpark_worker_by_id(index);
+                // Off the list, this worker's wakes queue the tasks here and tell a parked
+                // worker (not this one) that there is work to steal.
+                woken.into_iter().for_each(task::wake_any);
+                return searching;
             }
             if !self.idle.is_parked(index) {
                 // `worker_to_notify` took us off the list and counted us as searching.

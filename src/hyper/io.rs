@@ -1,5 +1,6 @@
-//! [`Io`]: the `futures-io` traits and hyper's, each for the other, and the read size
-//! that bounds how much of hyper's buffer a read zeroes (see the [parent module](super)).
+//! [`Io`]: the `futures-io` traits and hyper's, each for the other; the small reads'
+//! buffer and the read size that bounds how much of hyper's buffer a read zeroes (see
+//! the [parent module](super)).
 
 use futures_io::{AsyncRead, AsyncWrite};
 use hyper::rt::{ReadBuf, ReadBufCursor};
@@ -15,7 +16,8 @@ use std::task::{ready, Context, Poll};
 struct ReadSize(usize);
 
 impl ReadSize {
-    /// Where a connection starts, and the least it asks for: most HTTP requests fit.
+    /// Where a connection starts, and the least it asks for: most HTTP requests fit. Reads
+    /// of this size go through the [`Io`]'s own buffer, with no zeroing.
     const MIN: usize = 2 * 1024;
     /// The most: a bulk transfer's reads, and the most one read zeroes.
     const MAX: usize = 16 * 1024;
@@ -93,6 +95,8 @@ pin_project! {
         #[pin]
         inner: T,
         read_size: ReadSize,
+        // The small reads' buffer (`ReadSize::MIN` bytes), zeroed once, on the first read.
+        small: Option<Box<[u8]>>,
     }
 }
 
@@ -107,6 +111,7 @@ impl<T> Io<T> {
         Io {
             inner,
             read_size: ReadSize(ReadSize::MIN),
+            small: None,
         }
     }
 
@@ -157,17 +162,28 @@ impl<T: AsyncRead> hyper::rt::Read for Io<T> {
     ) -> Poll<io::Result<()>> {
         let this = self.project();
         let asked = this.read_size.next(buf.remaining());
-        let read = ready!(this.inner.poll_read(cx, buf.initialize_unfilled_to(asked)))?;
-        // A reader that claims more than it was given breaks its contract; refuse to pass
-        // the claim on to hyper as initialized memory.
-        assert!(
-            read <= asked,
-            "AsyncRead::poll_read returned more bytes than it was given"
-        );
-        // SAFETY: `initialize_unfilled_to(asked)` initialized the first `asked` bytes of
-        // the unfilled part, and the reader wrote `read <= asked` of them, so the `read`
-        // bytes the cursor advances over are initialized (and hold the data).
-        unsafe { buf.advance(read) };
+        let read = if asked == ReadSize::MIN {
+            // Small: into our own buffer, then copy what came (see the module docs).
+            let small = this
+                .small
+                .get_or_insert_with(|| vec![0; ReadSize::MIN].into_boxed_slice());
+            let read = ready!(this.inner.poll_read(cx, small))?;
+            buf.put_slice(&small[..read]);
+            read
+        } else {
+            let read = ready!(this.inner.poll_read(cx, buf.initialize_unfilled_to(asked)))?;
+            // A reader that claims more than it was given breaks its contract; refuse to
+            // pass the claim on to hyper as initialized memory.
+            assert!(
+                read <= asked,
+                "AsyncRead::poll_read returned more bytes than it was given"
+            );
+            // SAFETY: `initialize_unfilled_to(asked)` initialized the first `asked` bytes
+            // of the unfilled part, and the reader wrote `read <= asked` of them, so the
+            // `read` bytes the cursor advances over are initialized (and hold the data).
+            unsafe { buf.advance(read) };
+            read
+        };
         this.read_size.update(asked, read);
         Poll::Ready(Ok(()))
     }
@@ -252,15 +268,37 @@ mod tests {
     use std::mem::MaybeUninit;
     use std::pin::Pin;
 
-    /// One hyper read from `io` with `room` bytes of buffer: how many bytes it filled.
-    fn read_once(io: &mut Io<Cursor<Vec<u8>>>, room: usize) -> usize {
+    /// One hyper read from `io` with `room` bytes of buffer: the bytes it filled.
+    fn read_bytes(io: &mut Io<Cursor<Vec<u8>>>, room: usize) -> Vec<u8> {
         let mut storage = vec![MaybeUninit::uninit(); room];
         let mut buf = ReadBuf::uninit(&mut storage);
         futures::executor::block_on(poll_fn(|cx| {
             Pin::new(&mut *io).poll_read(cx, buf.unfilled())
         }))
         .expect("a cursor reads");
-        buf.filled().len()
+        buf.filled().to_vec()
+    }
+
+    /// How many bytes one hyper read with `room` bytes of buffer filled.
+    fn read_once(io: &mut Io<Cursor<Vec<u8>>>, room: usize) -> usize {
+        read_bytes(io, room).len()
+    }
+
+    /// Small reads (through the `Io`'s own buffer) and direct ones (into hyper's) hand
+    /// hyper the stream's bytes in order, none lost or repeated at a switch.
+    #[test]
+    fn small_and_direct_reads_keep_the_bytes_in_order() {
+        let data: Vec<u8> = (0..=250).cycle().take(40 * 1024 + 7).collect();
+        let mut io = Io::new(Cursor::new(data.clone()));
+        let mut got = Vec::new();
+        loop {
+            let read = read_bytes(&mut io, 64 * 1024);
+            if read.is_empty() {
+                break;
+            }
+            got.extend_from_slice(&read);
+        }
+        assert_eq!(got, data);
     }
 
     /// Reads ask for twice as much while they fill what they asked for, up to 16 KiB

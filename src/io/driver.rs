@@ -37,6 +37,7 @@ use crate::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::sync::{Arc, Mutex};
 use slab::Slab;
 use std::io;
+use std::task::Waker;
 use std::time::Duration;
 
 /// The token of the poller's own waker; never a slab key (the slab would need `usize::MAX`
@@ -163,25 +164,30 @@ impl IoDriver {
     }
 
     /// Polls with a zero timeout, unless no socket is registered or a worker is polling
-    /// already. Returns whether it woke anything.
+    /// already, and wakes the tasks its events concern. Returns whether it woke anything.
     pub(crate) fn maintain(&self) -> bool {
         if !self.has_sources() {
             return false;
         }
-        match self.polling.try_lock() {
-            Some(polling) => self.turn(polling, Some(Duration::ZERO)),
-            None => false,
-        }
+        let Some(polling) = self.polling.try_lock() else {
+            return false;
+        };
+        let wakers = self.turn(polling, Some(Duration::ZERO));
+        let woke = !wakers.is_empty();
+        // Each on its own boundary: a waker that panics must not cost the others their
+        // wake, nor this worker its life.
+        wakers.into_iter().for_each(crate::task::wake_any);
+        woke
     }
 
-    /// One wait on the poller, then the wakes its events call for. Returns whether it
-    /// woke anything. A zero-timeout poll keeps the poller's own wake-up for the driving
-    /// worker (see "Who polls").
+    /// One wait on the poller; returns the wakers its events call for, to be woken
+    /// outside the lock. A zero-timeout poll keeps the poller's own wake-up for the
+    /// driving worker (see "Who polls").
     fn turn(
         &self,
         mut polling: crate::sync::MutexGuard<'_, Polling>,
         timeout: Option<Duration>,
-    ) -> bool {
+    ) -> Vec<Waker> {
         let Polling {
             poll,
             events,
@@ -190,7 +196,7 @@ impl IoDriver {
         if let Err(err) = poll.poll(events, timeout) {
             // A signal interrupted the wait: the caller re-checks and parks again.
             if err.kind() == io::ErrorKind::Interrupted {
-                return false;
+                return Vec::new();
             }
             panic!("corun: the I/O poller failed, the runtime cannot go on: {err}");
         }
@@ -217,14 +223,7 @@ impl IoDriver {
                 }
             }
         }
-        drop(polling);
-        let woke = !wakers.is_empty();
-        // Each on its own boundary: a waker that panics must not cost the others their
-        // wake, nor this worker its life.
-        for waker in wakers {
-            crate::task::wake_any(waker);
-        }
-        woke
+        wakers
     }
 
     /// The runtime shut down and its tasks are gone: see "Shutdown".
@@ -247,7 +246,7 @@ impl IoDriver {
 }
 
 impl Poller for IoDriver {
-    fn poll(&self, timeout: Option<Duration>) {
+    fn poll(&self, timeout: Option<Duration>) -> Vec<Waker> {
         // Only the driving worker waits here; a busy worker's zero-timeout poll holds
         // the lock for a moment at most.
         let mut polling = self.polling.lock();
@@ -257,7 +256,7 @@ impl Poller for IoDriver {
         } else {
             timeout
         };
-        self.turn(polling, timeout);
+        self.turn(polling, timeout)
     }
 
     fn wake(&self) {
@@ -290,7 +289,7 @@ mod tests {
         );
         // The driving worker's wait returns (without the kept wake it would sleep for
         // good: nothing else will write the poller) and uses the kept wake up.
-        Poller::poll(&driver, None);
+        assert!(Poller::poll(&driver, None).is_empty());
         assert!(!driver.polling.lock().wake_kept);
         driver.deregister(&mut socket, key);
     }

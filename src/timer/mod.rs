@@ -31,5 +31,7 @@ mod loom_timer_park_deadline;
 pub(crate) use driver::Timer;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use move_on::{move_on_after, move_on_at, MoveOn};
+#[cfg(feature = "hyper")]
+pub(crate) use sleep::{after, clock_now};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};

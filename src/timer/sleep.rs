@@ -118,7 +118,9 @@ enum State {
 }
 
 impl Sleep {
-    fn new(handle: Handle, deadline: Instant) -> Sleep {
+    /// A sleep on `handle`'s timer until `deadline`, for callers that hold the handle
+    /// already (hyper's timer): no look-up of the current runtime.
+    pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
         Sleep {
             deadline,
             handle,
