@@ -11,6 +11,7 @@
 
 mod common;
 
+use common::net::{bind_local, connected_pair, within};
 use common::{panic_message, runtime, watchdog, LIMIT};
 use corun::net::{TcpListener, TcpStream, UdpSocket};
 use futures::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,32 +24,6 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-
-/// How long any one body may run before it counts as hung.
-const BODY_LIMIT: Duration = Duration::from_secs(30);
-
-/// Awaits `future`, failing the test (not hanging it) if it takes longer than
-/// [`BODY_LIMIT`].
-async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    match corun::timeout(BODY_LIMIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("{what}: still running after {BODY_LIMIT:?}; it hangs"),
-    }
-}
-
-async fn bind_local() -> TcpListener {
-    TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0")
-}
-
-/// A connected (client, server-side) pair over loopback.
-async fn connected_pair() -> (TcpStream, TcpStream) {
-    let listener = bind_local().await;
-    let addr = listener.local_addr().unwrap();
-    let (client, accepted) = futures::join!(TcpStream::connect(addr), listener.accept());
-    (client.expect("connect"), accepted.expect("accept").0)
-}
 
 #[test]
 fn binding_a_port_in_use_is_addr_in_use() {

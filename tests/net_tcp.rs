@@ -12,42 +12,16 @@
 
 mod common;
 
+use common::net::{bind_local, connected_pair, within};
 use common::{runtime, watchdog, LIMIT};
 use corun::net::{TcpListener, TcpStream};
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use futures::StreamExt;
-use std::future::Future;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How long any one body may run before it counts as hung.
-const BODY_LIMIT: Duration = Duration::from_secs(30);
-
-/// Awaits `future`, failing the test (not hanging it) if it takes longer than
-/// [`BODY_LIMIT`].
-async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    match corun::timeout(BODY_LIMIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("{what}: still running after {BODY_LIMIT:?}; it hangs"),
-    }
-}
-
-async fn bind_local() -> TcpListener {
-    TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0")
-}
-
-/// A connected (client, server-side) pair over loopback.
-async fn connected_pair() -> (TcpStream, TcpStream) {
-    let listener = bind_local().await;
-    let addr = listener.local_addr().unwrap();
-    let (client, accepted) = futures::join!(TcpStream::connect(addr), listener.accept());
-    (client.expect("connect"), accepted.expect("accept").0)
-}
 
 /// Echoes everything it reads until EOF; returns how many bytes it echoed.
 async fn echo(mut stream: TcpStream) -> io::Result<usize> {

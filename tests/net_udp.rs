@@ -11,24 +11,11 @@
 
 mod common;
 
+use common::net::within;
 use common::{runtime, watchdog, LIMIT};
 use corun::net::UdpSocket;
-use std::future::Future;
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How long any one body may run before it counts as hung.
-const BODY_LIMIT: Duration = Duration::from_secs(30);
-
-/// Awaits `future`, failing the test (not hanging it) if it takes longer than
-/// [`BODY_LIMIT`].
-async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    match corun::timeout(BODY_LIMIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("{what}: still running after {BODY_LIMIT:?}; it hangs"),
-    }
-}
 
 async fn bind_local() -> UdpSocket {
     UdpSocket::bind("127.0.0.1:0")

@@ -9,28 +9,15 @@
 
 mod common;
 
+use common::net::within;
 use common::{runtime, watchdog, LIMIT};
 use corun::net::{UnixListener, UnixStream};
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use futures::StreamExt;
-use std::future::Future;
 use std::io;
 use std::net::Shutdown;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::time::Duration;
-
-/// How long any one body may run before it counts as hung.
-const BODY_LIMIT: Duration = Duration::from_secs(30);
-
-/// Awaits `future`, failing the test (not hanging it) if it takes longer than
-/// [`BODY_LIMIT`].
-async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    match corun::timeout(BODY_LIMIT, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("{what}: still running after {BODY_LIMIT:?}; it hangs"),
-    }
-}
 
 /// A fresh directory under the system's temporary directory, removed with everything in
 /// it when dropped.

@@ -3,6 +3,9 @@
 //! countdown latch to wait for "all N tasks got here" without sleeping.
 #![allow(clippy::disallowed_types, dead_code)]
 
+#[cfg(not(corun_loom))]
+pub mod net;
+
 use corun::{JoinHandle, Runtime};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};

@@ -1,16 +1,11 @@
 //! `TcpStream`: a TCP connection (asyncio's `open_connection`), and its owned halves.
 
-use crate::io::{Direction, Waiter};
-use crate::net::stream::{close_write, ReadSide, Stream, WriteSide};
-use futures_io::{AsyncRead, AsyncWrite};
-use std::fmt;
-use std::future::poll_fn;
-use std::io::{self, IoSlice};
+use crate::net::stream::{ReadSide, Stream, WriteSide};
+use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
 
-/// A TCP connection: [`AsyncRead`] and [`AsyncWrite`] (the `futures` crate's traits; use
+/// A TCP connection: [`AsyncRead`](futures_io::AsyncRead) and
+/// [`AsyncWrite`](futures_io::AsyncWrite) (the `futures` crate's traits; use
 /// `futures::io::{AsyncReadExt, AsyncWriteExt}` for `read`, `write_all` and friends).
 ///
 /// Dropping a read or write future before it completes loses nothing: the bytes stay in
@@ -31,7 +26,7 @@ impl TcpStream {
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         crate::net::addr::each_addr(addr, |addr| async move {
             let stream = TcpStream::register(mio::net::TcpStream::connect(addr)?)?;
-            stream.connected().await?;
+            stream.stream.connected().await?;
             Ok(stream)
         })
         .await
@@ -41,30 +36,6 @@ impl TcpStream {
         Ok(TcpStream {
             stream: Stream::new(stream)?,
         })
-    }
-
-    /// Waits for a non-blocking connect to finish (mio's recipe: writable, then no
-    /// pending error and a peer).
-    async fn connected(&self) -> io::Result<()> {
-        let io = self.stream.io();
-        let mut waiter = Waiter::default();
-        let result = poll_fn(|cx| loop {
-            ready!(io.poll_ready(Direction::Write, cx, &mut waiter))?;
-            if let Some(err) = io.get_ref().take_error()? {
-                return Poll::Ready(Err(err));
-            }
-            match io.get_ref().peer_addr() {
-                Ok(_) => return Poll::Ready(Ok(())),
-                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
-                    // Not yet: wait for the next report.
-                    io.clear_ready(Direction::Write, cx, &mut waiter);
-                }
-                Err(err) => return Poll::Ready(Err(err)),
-            }
-        })
-        .await;
-        io.forget(Direction::Write, &mut waiter);
-        result
     }
 
     /// A stream from a standard one, which is made non-blocking.
@@ -88,7 +59,7 @@ impl TcpStream {
     }
 
     fn socket(&self) -> &mio::net::TcpStream {
-        self.stream.io().get_ref()
+        self.stream.socket()
     }
 
     /// The address of the other end.
@@ -141,55 +112,6 @@ impl TcpStream {
     }
 }
 
-impl AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().stream.poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .stream
-            .poll_write_vectored(cx, &[IoSlice::new(buf)])
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().stream.poll_write_vectored(cx, bufs)
-    }
-
-    /// Nothing to do: writes go straight to the socket.
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    /// Shuts the write direction down: the peer reads end of file.
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        close_write(self.socket())
-    }
-}
-
-impl fmt::Debug for TcpStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpStream")
-            .field("local_addr", &self.local_addr().ok())
-            .field("peer_addr", &self.peer_addr().ok())
-            .finish()
-    }
-}
-
 /// The reading half of a [`TcpStream`], from [`TcpStream::split`].
 pub struct OwnedReadHalf {
     read: ReadSide<mio::net::TcpStream>,
@@ -202,92 +124,4 @@ pub struct OwnedWriteHalf {
     write: WriteSide<mio::net::TcpStream>,
 }
 
-impl OwnedReadHalf {
-    /// The address of the other end.
-    ///
-    /// # Errors
-    /// The operating system's.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.read.socket().peer_addr()
-    }
-
-    /// This end's address.
-    ///
-    /// # Errors
-    /// The operating system's.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.read.socket().local_addr()
-    }
-}
-
-impl OwnedWriteHalf {
-    /// The address of the other end.
-    ///
-    /// # Errors
-    /// The operating system's.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.write.socket().peer_addr()
-    }
-
-    /// This end's address.
-    ///
-    /// # Errors
-    /// The operating system's.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.write.socket().local_addr()
-    }
-}
-
-impl AsyncRead for OwnedReadHalf {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().read.poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for OwnedWriteHalf {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .write
-            .poll_write_vectored(cx, &[IoSlice::new(buf)])
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().write.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        close_write(self.write.socket())
-    }
-}
-
-impl fmt::Debug for OwnedReadHalf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedReadHalf")
-            .field("peer_addr", &self.peer_addr().ok())
-            .finish()
-    }
-}
-
-impl fmt::Debug for OwnedWriteHalf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedWriteHalf")
-            .field("peer_addr", &self.peer_addr().ok())
-            .finish()
-    }
-}
+crate::net::stream::stream_traits!(TcpStream, OwnedReadHalf, OwnedWriteHalf, SocketAddr);

@@ -1,19 +1,14 @@
 //! `UnixStream`: a Unix stream connection (asyncio's `open_unix_connection`), and its
 //! owned halves.
 
-use crate::io::{Direction, Waiter};
-use crate::net::stream::{close_write, ReadSide, Stream, WriteSide};
-use futures_io::{AsyncRead, AsyncWrite};
-use std::fmt;
-use std::future::poll_fn;
-use std::io::{self, IoSlice};
+use crate::net::stream::{ReadSide, Stream, WriteSide};
+use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
 
-/// A Unix stream connection: [`AsyncRead`] and [`AsyncWrite`] (the `futures` crate's traits; use
+/// A Unix stream connection: [`AsyncRead`](futures_io::AsyncRead) and
+/// [`AsyncWrite`](futures_io::AsyncWrite) (the `futures` crate's traits; use
 /// `futures::io::{AsyncReadExt, AsyncWriteExt}` for `read`, `write_all` and friends).
 ///
 /// Dropping a read or write future before it completes loses nothing: the bytes stay in
@@ -34,7 +29,7 @@ impl UnixStream {
     /// Outside a corun runtime.
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
         let stream = UnixStream::register(mio::net::UnixStream::connect(path)?)?;
-        stream.connected().await?;
+        stream.stream.connected().await?;
         Ok(stream)
     }
 
@@ -54,30 +49,6 @@ impl UnixStream {
         Ok(UnixStream {
             stream: Stream::new(stream)?,
         })
-    }
-
-    /// Waits for a non-blocking connect to finish: writable, then no pending error and a
-    /// peer.
-    async fn connected(&self) -> io::Result<()> {
-        let io = self.stream.io();
-        let mut waiter = Waiter::default();
-        let result = poll_fn(|cx| loop {
-            ready!(io.poll_ready(Direction::Write, cx, &mut waiter))?;
-            if let Some(err) = io.get_ref().take_error()? {
-                return Poll::Ready(Err(err));
-            }
-            match io.get_ref().peer_addr() {
-                Ok(_) => return Poll::Ready(Ok(())),
-                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
-                    // Not yet: wait for the next report.
-                    io.clear_ready(Direction::Write, cx, &mut waiter);
-                }
-                Err(err) => return Poll::Ready(Err(err)),
-            }
-        })
-        .await;
-        io.forget(Direction::Write, &mut waiter);
-        result
     }
 
     /// A stream from a standard one, which is made non-blocking.
@@ -101,7 +72,7 @@ impl UnixStream {
     }
 
     fn socket(&self) -> &mio::net::UnixStream {
-        self.stream.io().get_ref()
+        self.stream.socket()
     }
 
     /// The address of the other end.
@@ -137,55 +108,6 @@ impl UnixStream {
     }
 }
 
-impl AsyncRead for UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().stream.poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .stream
-            .poll_write_vectored(cx, &[IoSlice::new(buf)])
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().stream.poll_write_vectored(cx, bufs)
-    }
-
-    /// Nothing to do: writes go straight to the socket.
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    /// Shuts the write direction down: the peer reads end of file.
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        close_write(self.socket())
-    }
-}
-
-impl fmt::Debug for UnixStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixStream")
-            .field("local_addr", &self.local_addr().ok())
-            .field("peer_addr", &self.peer_addr().ok())
-            .finish()
-    }
-}
-
 /// The reading half of a [`UnixStream`], from [`UnixStream::split`].
 pub struct OwnedReadHalf {
     read: ReadSide<mio::net::UnixStream>,
@@ -198,92 +120,4 @@ pub struct OwnedWriteHalf {
     write: WriteSide<mio::net::UnixStream>,
 }
 
-impl OwnedReadHalf {
-    /// The address of the other end.
-    ///
-    /// # Errors
-    /// The operating system's.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.read.socket().peer_addr()
-    }
-
-    /// This end's address.
-    ///
-    /// # Errors
-    /// The operating system's.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.read.socket().local_addr()
-    }
-}
-
-impl OwnedWriteHalf {
-    /// The address of the other end.
-    ///
-    /// # Errors
-    /// The operating system's.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.write.socket().peer_addr()
-    }
-
-    /// This end's address.
-    ///
-    /// # Errors
-    /// The operating system's.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.write.socket().local_addr()
-    }
-}
-
-impl AsyncRead for OwnedReadHalf {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().read.poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for OwnedWriteHalf {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .write
-            .poll_write_vectored(cx, &[IoSlice::new(buf)])
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().write.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        close_write(self.write.socket())
-    }
-}
-
-impl fmt::Debug for OwnedReadHalf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedReadHalf")
-            .field("peer_addr", &self.peer_addr().ok())
-            .finish()
-    }
-}
-
-impl fmt::Debug for OwnedWriteHalf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedWriteHalf")
-            .field("peer_addr", &self.peer_addr().ok())
-            .finish()
-    }
-}
+crate::net::stream::stream_traits!(UnixStream, OwnedReadHalf, OwnedWriteHalf, SocketAddr);
