@@ -2,7 +2,8 @@
 //! byte for byte, small reads of one buffered write, half-close, split halves driven from
 //! two tasks, `incoming()`, the addresses and options a stream reports,
 //! `from_std`/`into_std`, an accept loop that its task group cancels (its port is free
-//! again afterwards), and a thousand connections open at once.
+//! again afterwards), a thousand connections open at once, and the readiness API
+//! (`readable`/`writable` with `try_read`/`try_write`, `peek`, `reunite`).
 //!
 //! Every body runs under `corun::timeout` (and the process under a watchdog), so a lost
 //! wake-up shows as a failure naming what hung, never as a hung test run.
@@ -565,5 +566,295 @@ fn a_thousand_connections_are_open_at_once_and_each_echoes() {
         for session in sessions {
             session.await.unwrap().expect("server session");
         }
+    }));
+}
+
+// The readiness API: `readable`/`writable`, single tries, `peek`, `reunite`.
+
+/// Makes `stream` not readable: a try on the empty socket sees `WouldBlock`, which clears
+/// its readiness, so the next `readable()` must wait for a report.
+fn clear_readable(stream: &TcpStream) {
+    let mut buf = [0u8; 16];
+    let error = stream.try_read(&mut buf).expect_err("nothing was sent");
+    assert_eq!(error.kind(), io::ErrorKind::WouldBlock, "{error}");
+}
+
+/// Waits for `stream` to be readable and tries until a try reads something (or the end).
+async fn read_when_readable(stream: &TcpStream, buf: &mut [u8]) -> usize {
+    loop {
+        stream.readable().await.expect("readable");
+        match stream.try_read(buf) {
+            Ok(n) => return n,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+            Err(error) => panic!("try_read: {error}"),
+        }
+    }
+}
+
+#[test]
+fn readable_resolves_once_the_peer_writes_and_try_read_reads_the_bytes() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::readable_then_try_read");
+    runtime(2).block_on(within("readable, then try_read", async {
+        let (mut client, server) = connected_pair().await;
+        client.write_all(b"hello").await.unwrap();
+        let mut buf = [0u8; 16];
+        let mut received = Vec::new();
+        while received.len() < 5 {
+            let n = read_when_readable(&server, &mut buf).await;
+            assert_ne!(n, 0, "no end before the bytes");
+            received.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(received, b"hello");
+    }));
+}
+
+#[test]
+fn a_write_after_try_read_saw_would_block_wakes_a_readable_waiter() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::would_block_then_readable");
+    runtime(2).block_on(within("WouldBlock, then readable", async {
+        let (mut client, server) = connected_pair().await;
+        clear_readable(&server);
+        let server = Arc::new(server);
+        let (waiting_tx, waiting_rx) = futures::channel::oneshot::channel();
+        let reader = corun::spawn({
+            let server = server.clone();
+            async move {
+                // Filed as a waiter before the peer writes.
+                let mut readable = std::pin::pin!(server.readable());
+                // Nothing was reported since the `WouldBlock` cleared readiness.
+                assert!(futures::poll!(readable.as_mut()).is_pending());
+                waiting_tx.send(()).unwrap();
+                readable.await.expect("readable");
+                let mut buf = [0u8; 16];
+                let n = read_when_readable(&server, &mut buf).await;
+                buf[..n].to_vec()
+            }
+        });
+        waiting_rx.await.unwrap();
+        client.write_all(b"late").await.unwrap();
+        let got = reader.await.unwrap();
+        assert!(!got.is_empty() && b"late".starts_with(&got), "{got:?}");
+    }));
+}
+
+#[test]
+fn writable_resolves_on_a_fresh_connection() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::writable_fresh");
+    runtime(1).block_on(within("writable", async {
+        let (client, server) = connected_pair().await;
+        client.writable().await.unwrap();
+        server.writable().await.unwrap();
+        assert_eq!(client.try_write(b"x").unwrap(), 1);
+    }));
+}
+
+#[test]
+fn try_write_fills_the_socket_then_writable_waits_until_the_peer_drains() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::try_write_then_writable");
+    // Sent after the socket first filled up: more than its buffers hold, so the writer
+    // waits on `writable` while the reader drains, again and again.
+    const MORE: usize = 4 << 20;
+    runtime(2).block_on(within("try_write until full, then writable", async {
+        let (client, mut server) = connected_pair().await;
+        let chunk = vec![7u8; 64 * 1024];
+        let mut filled = 0;
+        loop {
+            match client.try_write(&chunk) {
+                Ok(n) => filled += n,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
+                Err(error) => panic!("try_write: {error}"),
+            }
+        }
+        assert!(filled > 0, "a fresh connection takes some bytes");
+        let total = filled + MORE;
+        let reader = corun::spawn(async move {
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut received = 0;
+            while received < total {
+                let n = server.read(&mut buf).await?;
+                assert_ne!(n, 0, "no end before {total} bytes");
+                assert!(buf[..n].iter().all(|&b| b == 7));
+                received += n;
+            }
+            io::Result::Ok(received)
+        });
+        let mut sent = 0;
+        while sent < MORE {
+            client.writable().await.unwrap();
+            let len = chunk.len().min(MORE - sent);
+            match client.try_write(&chunk[..len]) {
+                Ok(n) => sent += n,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => panic!("try_write: {error}"),
+            }
+        }
+        assert_eq!(reader.await.unwrap().unwrap(), total);
+    }));
+}
+
+#[test]
+fn try_write_vectored_sends_the_buffers_in_order() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::try_write_vectored");
+    runtime(2).block_on(within("try_write_vectored", async {
+        let (client, mut server) = connected_pair().await;
+        client.writable().await.unwrap();
+        let bufs = [io::IoSlice::new(b"hello, "), io::IoSlice::new(b"world")];
+        assert_eq!(client.try_write_vectored(&bufs).unwrap(), 12);
+        let mut got = [0u8; 12];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"hello, world");
+    }));
+}
+
+#[test]
+fn peek_waits_for_data_and_leaves_it_for_the_next_read() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::peek");
+    runtime(2).block_on(within("peek", async {
+        let (mut client, mut server) = connected_pair().await;
+        let message = b"peek at me";
+        // The peek starts before anything is sent: it waits, then sees the bytes.
+        let mut peeked = [0u8; 64];
+        let (n, sent) = futures::join!(server.peek(&mut peeked), client.write_all(message));
+        sent.unwrap();
+        let n = n.unwrap();
+        assert!(n > 0 && message.starts_with(&peeked[..n]), "{n}");
+        // Again: nothing was taken.
+        let mut again = [0u8; 64];
+        let m = server.peek(&mut again).await.unwrap();
+        assert!(m >= n && message.starts_with(&again[..m]), "{m}");
+        // The read gets the same bytes, all of them.
+        let mut read = [0u8; 10];
+        server.read_exact(&mut read).await.unwrap();
+        assert_eq!(&read, message);
+        // And they are gone now.
+        clear_readable(&server);
+    }));
+}
+
+#[test]
+fn two_tasks_waiting_on_readable_are_both_woken() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::two_readable_waiters");
+    runtime(2).block_on(within("two readable waiters", async {
+        let (mut client, server) = connected_pair().await;
+        clear_readable(&server);
+        let server = Arc::new(server);
+        let mut waiting = Vec::new();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let (waiting_tx, waiting_rx) = futures::channel::oneshot::channel();
+                waiting.push(waiting_rx);
+                let server = server.clone();
+                corun::spawn(async move {
+                    let mut readable = std::pin::pin!(server.readable());
+                    assert!(futures::poll!(readable.as_mut()).is_pending());
+                    waiting_tx.send(()).unwrap();
+                    readable.await
+                })
+            })
+            .collect();
+        for waiting in waiting {
+            waiting.await.unwrap();
+        }
+        client.write_all(b"both").await.unwrap();
+        for waiter in waiters {
+            waiter.await.unwrap().expect("readable");
+        }
+    }));
+}
+
+#[test]
+fn a_readable_future_dropped_mid_wait_leaves_the_stream_usable() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::readable_dropped");
+    runtime(2).block_on(within("readable dropped", async {
+        let (mut client, mut server) = connected_pair().await;
+        clear_readable(&server);
+        {
+            let mut readable = std::pin::pin!(server.readable());
+            assert!(futures::poll!(readable.as_mut()).is_pending());
+        }
+        client.write_all(b"still here").await.unwrap();
+        server.readable().await.unwrap();
+        let mut got = [0u8; 10];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"still here");
+        // The other direction too.
+        server.writable().await.unwrap();
+        server.write_all(b"ok").await.unwrap();
+        let mut reply = [0u8; 2];
+        client.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"ok");
+    }));
+}
+
+#[test]
+fn reunite_gives_back_the_stream_or_both_mismatched_halves() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::reunite");
+    runtime(2).block_on(within("reunite", async {
+        let (one, mut one_peer) = connected_pair().await;
+        let (two, two_peer) = connected_pair().await;
+        let one_addr = one.local_addr().unwrap();
+        let (one_read, one_write) = one.split();
+        let (two_read, two_write) = two.split();
+
+        // Halves of different streams: both come back, unchanged.
+        let error = one_read.reunite(two_write).expect_err("different streams");
+        assert!(!error.to_string().is_empty());
+        let corun::net::ReuniteError(one_read, two_write) = error;
+        assert_eq!(one_read.local_addr().unwrap(), one_addr);
+        assert_eq!(
+            two_write.local_addr().unwrap(),
+            two_peer.peer_addr().unwrap()
+        );
+        // From the write half's side too.
+        let corun::net::ReuniteError(two_read, one_write) =
+            one_write.reunite(two_read).expect_err("different streams");
+
+        // Matching halves: the stream, whole again, from either side.
+        let mut one = one_read
+            .reunite(one_write)
+            .expect("the halves of one stream");
+        let two = two_write
+            .reunite(two_read)
+            .expect("the halves of one stream");
+        assert_eq!(one.local_addr().unwrap(), one_addr);
+        assert_eq!(two.peer_addr().unwrap(), two_peer.local_addr().unwrap());
+        one.write_all(b"whole").await.unwrap();
+        let mut got = [0u8; 5];
+        one_peer.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"whole");
+        one_peer.write_all(b"again").await.unwrap();
+        one.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"again");
+    }));
+}
+
+#[test]
+fn readiness_waits_and_tries_after_the_runtime_shut_down_are_errors() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::readiness_after_shutdown");
+    let old = runtime(2);
+    let (client, server) = old.block_on(within("setup", async {
+        let (client, server) = connected_pair().await;
+        clear_readable(&server);
+        (client, server)
+    }));
+    drop(old);
+
+    // Tries need no runtime: they fail at once, and not with `WouldBlock`.
+    let mut buf = [0u8; 16];
+    for (what, result) in [
+        ("try_read", server.try_read(&mut buf)),
+        ("try_write", client.try_write(b"x")),
+    ] {
+        let error = result.expect_err(what);
+        assert_eq!(error.kind(), io::ErrorKind::Other, "{what}: {error}");
+    }
+    // The waits end with the same error instead of waiting for reports nobody polls.
+    runtime(1).block_on(within("waits after shutdown", async {
+        let error = server.readable().await.expect_err("readable");
+        assert_eq!(error.kind(), io::ErrorKind::Other, "{error}");
+        let error = client.writable().await.expect_err("writable");
+        assert_eq!(error.kind(), io::ErrorKind::Other, "{error}");
+        let error = server.peek(&mut buf).await.expect_err("peek");
+        assert_eq!(error.kind(), io::ErrorKind::Other, "{error}");
     }));
 }

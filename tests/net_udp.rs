@@ -204,3 +204,57 @@ fn a_std_socket_converts_with_from_std() {
         assert_eq!(from, sender.local_addr().unwrap());
     }));
 }
+
+#[test]
+fn peek_from_returns_the_datagram_that_recv_from_then_returns() {
+    let _watchdog = watchdog(LIMIT, "net_udp::peek");
+    runtime(2).block_on(within("udp peek", async {
+        let receiver = bind_local().await;
+        let addr = receiver.local_addr().unwrap();
+        let sender = bind_local().await;
+        let sender_addr = sender.local_addr().unwrap();
+        // The receiver waits in `peek_from` before anything is sent.
+        let peeking = corun::spawn(async move {
+            let mut peeked = [0u8; 64];
+            let (n, from) = receiver.peek_from(&mut peeked).await?;
+            let mut received = [0u8; 64];
+            let (m, from_again) = receiver.recv_from(&mut received).await?;
+            assert_eq!((&received[..m], from_again), (&peeked[..n], from));
+            io::Result::Ok((peeked[..n].to_vec(), from, receiver))
+        });
+        sender.send_to(b"first", addr).await.unwrap();
+        let (peeked, from, receiver) = peeking.await.unwrap().unwrap();
+        assert_eq!((&peeked[..], from), (&b"first"[..], sender_addr));
+
+        // Connected, `peek` and `recv` the same way; the first datagram is gone.
+        receiver.connect(sender_addr).await.unwrap();
+        sender.send_to(b"second", addr).await.unwrap();
+        let mut buf = [0u8; 64];
+        let n = receiver.peek(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"second");
+        let n = receiver.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"second");
+    }));
+}
+
+#[test]
+fn ttl_and_multicast_options_pass_through() {
+    let _watchdog = watchdog(LIMIT, "net_udp::options");
+    runtime(1).block_on(within("udp options", async {
+        let socket = bind_local().await;
+        socket.set_ttl(42).unwrap();
+        assert_eq!(socket.ttl().unwrap(), 42);
+        socket.set_multicast_loop_v4(false).unwrap();
+        let not_multicast = std::net::Ipv4Addr::LOCALHOST;
+        let any = std::net::Ipv4Addr::UNSPECIFIED;
+        socket
+            .join_multicast_v4(not_multicast, any)
+            .expect_err("127.0.0.1 is no multicast group");
+        socket
+            .leave_multicast_v4(not_multicast, any)
+            .expect_err("127.0.0.1 is no multicast group");
+        assert!(socket.take_error().unwrap().is_none());
+        let debug = format!("{socket:?}");
+        assert!(debug.starts_with("UdpSocket"), "{debug}");
+    }));
+}

@@ -1,8 +1,9 @@
 //! `PollIo<S>`: a non-blocking mio socket registered with its runtime's I/O driver, and
-//! the loop every operation on it runs: check readiness, try, clear on `WouldBlock`.
+//! the loop every operation on it runs: check readiness, try, clear on `WouldBlock`; and
+//! the single try without the wait (`try_read`), which clears the same way.
 
 use super::driver::{IoDriver, Source};
-use super::readiness::{Readiness, Waiter};
+use super::readiness::{Readiness, Tick, Waiter};
 use crate::executor::Handle;
 use crate::sync::Arc;
 use std::future::Future;
@@ -67,16 +68,67 @@ impl<S: mio::event::Source> PollIo<S> {
         direction: Direction,
         cx: &mut Context<'_>,
         waiter: &mut Waiter,
+        op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_op(direction, cx, waiter, op, |_| false)
+    }
+
+    /// The loop of every waiting operation: wait until `direction` is ready, try `op`,
+    /// and again after a `WouldBlock` (which clears readiness, see [`Self::attempt`]).
+    fn poll_op<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        waiter: &mut Waiter,
         mut op: impl FnMut(&S) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let readiness = self.readiness(direction);
         loop {
             let tick = ready!(readiness.poll_ready(cx, waiter))?;
-            match op(self.get_ref()) {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(tick),
+            match self.attempt(readiness, tick, &mut op, &drained) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                 result => return Poll::Ready(result),
             }
         }
+    }
+
+    /// One try of `op` without waiting: `WouldBlock` at once if `direction` is not
+    /// ready, else `op`'s result, clearing readiness as a waiting operation would. A
+    /// report that races with the try moves the tick and survives, so the caller's next
+    /// wait ends at once.
+    fn try_op<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+        drained: impl FnOnce(&R) -> bool,
+    ) -> io::Result<R> {
+        let readiness = self.readiness(direction);
+        let tick = readiness
+            .ready()
+            .unwrap_or_else(|| Err(io::ErrorKind::WouldBlock.into()))?;
+        self.attempt(readiness, tick, op, drained)
+    }
+
+    /// Runs `op`, `readiness` having been found ready at `tick`, and clears it at that
+    /// tick if the result shows the socket has nothing more to give: a `WouldBlock`, or
+    /// a value that is `drained`.
+    fn attempt<R>(
+        &self,
+        readiness: &Readiness,
+        tick: Tick,
+        op: impl FnOnce(&S) -> io::Result<R>,
+        drained: impl FnOnce(&R) -> bool,
+    ) -> io::Result<R> {
+        let result = op(self.get_ref());
+        let clear = match &result {
+            Ok(value) => drained(value),
+            Err(err) => err.kind() == io::ErrorKind::WouldBlock,
+        };
+        if clear {
+            readiness.clear(tick);
+        }
+        result
     }
 
     /// Waits until `direction` is ready (or the runtime is gone), without an operation.
@@ -121,56 +173,55 @@ impl<S: mio::event::Source> PollIo<S>
 where
     for<'a> &'a S: Read + Write,
 {
-    /// Reads into `buf`. A read that fills less than `buf` emptied the socket's buffer,
-    /// so readiness is cleared without the `WouldBlock` round trip that would prove it:
-    /// with edge-triggered readiness, the next arrival reports again (tokio does the
-    /// same on epoll and kqueue).
+    /// Reads into `buf`, waiting for the socket to be readable.
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         waiter: &mut Waiter,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let readiness = &self.source.read;
-        loop {
-            let tick = ready!(readiness.poll_ready(cx, waiter))?;
-            match self.get_ref().read(buf) {
-                Ok(n) => {
-                    if n > 0 && n < buf.len() {
-                        readiness.clear(tick);
-                    }
-                    return Poll::Ready(Ok(n));
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(tick),
-                Err(err) => return Poll::Ready(Err(err)),
-            }
-        }
+        let drained = short_of(buf.len());
+        self.poll_op(Direction::Read, cx, waiter, |mut io| io.read(buf), drained)
     }
 
-    /// Writes from `bufs` (one system call); a short write clears readiness as a short
-    /// read does.
+    /// One read into `buf` if the socket is readable, else `WouldBlock`.
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let drained = short_of(buf.len());
+        self.try_op(Direction::Read, |mut io| io.read(buf), drained)
+    }
+
+    /// Writes from `bufs` (one system call), waiting for the socket to be writable.
     pub(crate) fn poll_write_vectored(
         &self,
         cx: &mut Context<'_>,
         waiter: &mut Waiter,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let readiness = &self.source.write;
-        let len: usize = bufs.iter().map(|buf| buf.len()).sum();
-        loop {
-            let tick = ready!(readiness.poll_ready(cx, waiter))?;
-            match self.get_ref().write_vectored(bufs) {
-                Ok(n) => {
-                    if n > 0 && n < len {
-                        readiness.clear(tick);
-                    }
-                    return Poll::Ready(Ok(n));
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(tick),
-                Err(err) => return Poll::Ready(Err(err)),
-            }
-        }
+        let drained = short_of(bufs.iter().map(|buf| buf.len()).sum());
+        self.poll_op(
+            Direction::Write,
+            cx,
+            waiter,
+            |mut io| io.write_vectored(bufs),
+            drained,
+        )
     }
+
+    /// One write from `bufs` if the socket is writable, else `WouldBlock`.
+    pub(crate) fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let drained = short_of(bufs.iter().map(|buf| buf.len()).sum());
+        self.try_op(Direction::Write, |mut io| io.write_vectored(bufs), drained)
+    }
+}
+
+/// Whether a transfer of `n` bytes, asked to move `len`, left the socket with nothing
+/// more to give: a read that fills less than its buffer emptied the socket's buffer (a
+/// write short of its bytes filled it), so readiness is cleared without the `WouldBlock`
+/// round trip that would prove it: with edge-triggered readiness, the next arrival
+/// reports again (tokio does the same on epoll and kqueue). Not for operations that
+/// take nothing (`peek`): the bytes they saw are still there.
+fn short_of(len: usize) -> impl Fn(&usize) -> bool {
+    move |&n| n > 0 && n < len
 }
 
 impl<S: mio::event::Source> Drop for PollIo<S> {
@@ -182,7 +233,8 @@ impl<S: mio::event::Source> Drop for PollIo<S> {
 }
 
 /// A future that runs one operation on a `PollIo` with a waiter slot of its own, handed
-/// back when it is dropped: what `accept`, `recv_from`, `send_to` and friends await.
+/// back when it is dropped: what `accept`, `recv_from`, `send_to`, a stream's `peek` and
+/// `readable` (an operation that does nothing) and friends await.
 pub(crate) struct IoFuture<'a, S: mio::event::Source, F> {
     io: &'a PollIo<S>,
     direction: Direction,

@@ -15,6 +15,9 @@
 //! still the one it took: a report in between changed the tick, the clear does nothing,
 //! and the task tries again (loom model `io_readiness`). Learned from tokio's
 //! `ScheduledIo`, whose readiness word carries the driver's tick for the same reason.
+//! A single try that does not wait (`try_read`) takes the tick the same way, from
+//! [`Readiness::ready`], which files no waker; its `WouldBlock` clears with that tick,
+//! so a report racing with it is kept for the caller's next wait.
 //!
 //! Waiting: a task that finds the word not ready files its waker under its own
 //! [`Waiter`] slot, then reads the word again. The driver sets the word, then takes the
@@ -102,6 +105,15 @@ impl Readiness {
             Some(ready) => Poll::Ready(ready),
             None => Poll::Pending,
         }
+    }
+
+    /// The word as an operation sees it, without waiting: `Some(Ok(tick))` if the
+    /// direction is ready, an error once the runtime shut down, `None` if not ready.
+    /// Files no waker: for a single try (`try_read`) that returns `WouldBlock` instead
+    /// of waiting, and clears at this tick as a waiting operation would.
+    pub(crate) fn ready(&self) -> Option<io::Result<Tick>> {
+        // Acquire: as in `poll_ready`.
+        decode(self.state.load(Acquire))
     }
 
     /// Files `waker` in `waiter`'s slot (taking one if it has none); returns the waker it

@@ -1,9 +1,14 @@
-//! Sockets on corun's own I/O driver: TCP, UDP and (on Unix) Unix domain streams —
-//! asyncio's `start_server`, `open_connection` and `sock_*` calls.
+//! Sockets on corun's own I/O driver: TCP, UDP and (on Unix) Unix domain streams and
+//! datagrams — asyncio's `start_server`, `open_connection` and `sock_*` calls.
 //!
 //! Streams implement the `futures` crate's [`AsyncRead`](futures_io::AsyncRead) and
 //! [`AsyncWrite`](futures_io::AsyncWrite); bring `futures::io::{AsyncReadExt,
 //! AsyncWriteExt}` into scope for `read`, `read_exact`, `write_all`, `close`.
+//!
+//! Streams also have a readiness API for callers that share one (`&self`) or drive a
+//! protocol by hand: `readable` and `writable` wait, `try_read` and `try_write` make one
+//! non-blocking attempt and return `WouldBlock` when there is nothing to do, and a
+//! `WouldBlock` from them means the next `readable` waits for new data.
 //!
 //! Every socket belongs to the runtime it was created in (its I/O driver delivers the
 //! socket's readiness), so creating one outside a runtime panics. Once that runtime has
@@ -40,12 +45,14 @@
 
 mod addr;
 mod stream;
+mod stream_impls;
 pub mod tcp;
 mod udp;
 #[cfg(unix)]
 pub mod unix;
 
+pub use stream::ReuniteError;
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
 #[cfg(unix)]
-pub use unix::{UnixListener, UnixStream};
+pub use unix::{UnixDatagram, UnixListener, UnixStream};

@@ -1,10 +1,12 @@
 //! `Stream<S>`: what TCP and Unix streams share — reads and writes through a `PollIo`,
-//! with one waiter slot per direction, the wait for a non-blocking connect, and the split
-//! into halves that two tasks can use at once; and `stream_traits!`, the `futures-io`
-//! impls of a stream type and its halves.
+//! with one waiter slot per direction, the wait for a non-blocking connect, readiness
+//! waits and single tries for callers that share the stream (`&self`), and the split into
+//! halves that two tasks can use at once, and back; and [`ReuniteError`]. The macros that
+//! write each stream type's impls on top of it are in `stream_impls.rs`.
 
-use crate::io::{Direction, PollIo, Waiter};
+use crate::io::{Direction, IoFuture, PollIo, Waiter};
 use crate::sync::Arc;
+use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::Shutdown;
@@ -108,6 +110,34 @@ where
         self.io.poll_write_vectored(cx, &mut self.writer, bufs)
     }
 
+    /// Waits until `direction` is ready. Each call has a waiter of its own (the stream's
+    /// two slots belong to `poll_read` and `poll_write_vectored`), handed back when the
+    /// wait ends or its future is dropped: any number may wait at once.
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        IoFuture::new(&self.io, direction, |_: &S| Ok(())).await
+    }
+
+    /// Runs `op` once the socket is readable, until it does not return `WouldBlock`,
+    /// with a waiter of its own as in [`Self::ready`]. Only a `WouldBlock` clears
+    /// readiness, so it suits reads that take nothing (`peek`): after a short one the
+    /// bytes are still there.
+    pub(crate) async fn read_with<R>(
+        &self,
+        op: impl FnMut(&S) -> io::Result<R> + Unpin,
+    ) -> io::Result<R> {
+        IoFuture::new(&self.io, Direction::Read, op).await
+    }
+
+    /// One read, without waiting: `WouldBlock` if the socket is not readable.
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_read(buf)
+    }
+
+    /// One write, without waiting: `WouldBlock` if the socket is not writable.
+    pub(crate) fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.io.try_write_vectored(bufs)
+    }
+
     /// Deregisters the socket and gives it back.
     pub(crate) fn into_inner(self) -> S {
         self.io.into_inner()
@@ -127,7 +157,55 @@ where
             },
         )
     }
+
+    /// The stream `read` and `write` were split from, if they are its two sides; else
+    /// both back, untouched.
+    pub(crate) fn reunite(
+        mut read: ReadSide<S>,
+        mut write: WriteSide<S>,
+    ) -> Result<Stream<S>, (ReadSide<S>, WriteSide<S>)> {
+        if !Arc::ptr_eq(&read.io, &write.io) {
+            return Err((read, write));
+        }
+        // The sides' slots become the stream's again; the sides, dropped with empty
+        // waiters, hand nothing back.
+        let reader = std::mem::take(&mut read.waiter);
+        let writer = std::mem::take(&mut write.waiter);
+        let io = read.io.clone();
+        drop((read, write));
+        let io = Arc::into_inner(io)
+            .expect("a split stream's two sides hold the only references to its socket");
+        Ok(Stream { io, reader, writer })
+    }
 }
+
+/// The error of `reunite` on halves of two different streams: both halves, given back
+/// (`R` is the read half, `W` the write half).
+///
+/// ```
+/// use corun::net::{ReuniteError, TcpListener, TcpStream};
+///
+/// corun::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let (read, _) = TcpStream::connect(addr).await?.split();
+///     let (_, write) = TcpStream::connect(addr).await?.split();
+///     let ReuniteError(read, write) = read.reunite(write).unwrap_err();
+///     assert_ne!(read.local_addr()?, write.local_addr()?);
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug)]
+pub struct ReuniteError<R, W>(pub R, pub W);
+
+impl<R, W> fmt::Display for ReuniteError<R, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same socket")
+    }
+}
+
+impl<R: fmt::Debug, W: fmt::Debug> std::error::Error for ReuniteError<R, W> {}
 
 /// Shuts the write direction down, as `AsyncWrite::poll_close` does: the peer reads end
 /// of file. A socket whose peer is gone already has nothing to shut.
@@ -197,160 +275,3 @@ impl<S: mio::event::Source> Drop for WriteSide<S> {
         self.io.forget(Direction::Write, &mut self.waiter);
     }
 }
-
-/// The `futures-io` impls of a stream type (a `stream: Stream<_>` field) and its halves
-/// (`read: ReadSide<_>`, `write: WriteSide<_>`), the halves' addresses (`$addr`), and the
-/// three `Debug`s: TCP's and Unix's are the same but for the types.
-macro_rules! stream_traits {
-    ($stream:ident, $read_half:ident, $write_half:ident, $addr:ty) => {
-        impl futures_io::AsyncRead for $stream {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().stream.poll_read(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $stream {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let bufs = [std::io::IoSlice::new(buf)];
-                self.get_mut().stream.poll_write_vectored(cx, &bufs)
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().stream.poll_write_vectored(cx, bufs)
-            }
-
-            /// Nothing to do: writes go straight to the socket.
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-
-            /// Shuts the write direction down: the peer reads end of file.
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                $crate::net::stream::close_write(self.stream.socket())
-            }
-        }
-
-        impl futures_io::AsyncRead for $read_half {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().read.poll_read(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $write_half {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let bufs = [std::io::IoSlice::new(buf)];
-                self.get_mut().write.poll_write_vectored(cx, &bufs)
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().write.poll_write_vectored(cx, bufs)
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                $crate::net::stream::close_write(self.write.socket())
-            }
-        }
-
-        impl $read_half {
-            /// The address of the other end.
-            ///
-            /// # Errors
-            /// The operating system's.
-            pub fn peer_addr(&self) -> std::io::Result<$addr> {
-                self.read.socket().peer_addr()
-            }
-
-            /// This end's address.
-            ///
-            /// # Errors
-            /// The operating system's.
-            pub fn local_addr(&self) -> std::io::Result<$addr> {
-                self.read.socket().local_addr()
-            }
-        }
-
-        impl $write_half {
-            /// The address of the other end.
-            ///
-            /// # Errors
-            /// The operating system's.
-            pub fn peer_addr(&self) -> std::io::Result<$addr> {
-                self.write.socket().peer_addr()
-            }
-
-            /// This end's address.
-            ///
-            /// # Errors
-            /// The operating system's.
-            pub fn local_addr(&self) -> std::io::Result<$addr> {
-                self.write.socket().local_addr()
-            }
-        }
-
-        impl std::fmt::Debug for $stream {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($stream))
-                    .field("local_addr", &self.local_addr().ok())
-                    .field("peer_addr", &self.peer_addr().ok())
-                    .finish()
-            }
-        }
-
-        impl std::fmt::Debug for $read_half {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($read_half))
-                    .field("peer_addr", &self.peer_addr().ok())
-                    .finish()
-            }
-        }
-
-        impl std::fmt::Debug for $write_half {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($write_half))
-                    .field("peer_addr", &self.peer_addr().ok())
-                    .finish()
-            }
-        }
-    };
-}
-pub(crate) use stream_traits;

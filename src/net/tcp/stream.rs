@@ -104,6 +104,36 @@ impl TcpStream {
         self.socket().shutdown(how)
     }
 
+    /// Reads into `buf` what has arrived, waiting for data if there is none, but leaves
+    /// it in the socket: the next read or peek returns the same bytes. Returns the byte
+    /// count, 0 at the end of the stream. Takes `&self`, as
+    /// [`readable`](TcpStream::readable) does.
+    ///
+    /// # Errors
+    /// The operating system's; an `io::Error` once the stream's runtime has shut down.
+    ///
+    /// ```
+    /// use corun::net::{TcpListener, TcpStream};
+    /// use futures::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// corun::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut a = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut b, _) = listener.accept().await?;
+    ///     a.write_all(b"ping").await?;
+    ///     let mut peeked = [0; 4];
+    ///     let n = b.peek(&mut peeked).await?;
+    ///     let mut read = [0; 4];
+    ///     b.read_exact(&mut read[..n]).await?;
+    ///     assert_eq!(peeked[..n], read[..n]);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read_with(|socket| socket.peek(buf)).await
+    }
+
     /// Splits the stream into a reading and a writing half, each its own value, for two
     /// tasks to use at once. The socket closes when both are dropped.
     pub fn split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
@@ -124,4 +154,13 @@ pub struct OwnedWriteHalf {
     write: WriteSide<mio::net::TcpStream>,
 }
 
-crate::net::stream::stream_traits!(TcpStream, OwnedReadHalf, OwnedWriteHalf, SocketAddr);
+crate::net::stream_impls::stream_traits!(TcpStream, OwnedReadHalf, OwnedWriteHalf, SocketAddr);
+crate::net::stream_impls::stream_api!(
+    TcpStream,
+    OwnedReadHalf,
+    OwnedWriteHalf,
+    "    use corun::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind(\"127.0.0.1:0\").await?;
+    let a = TcpStream::connect(listener.local_addr()?).await?;
+    let (b, _) = listener.accept().await?;"
+);

@@ -1,8 +1,10 @@
-//! Unix domain sockets: [`UnixListener`] and [`UnixStream`], and a stream's owned
-//! halves.
+//! Unix domain sockets: [`UnixListener`] and [`UnixStream`], a stream's owned halves,
+//! and [`UnixDatagram`].
 
+mod datagram;
 mod listener;
 mod stream;
 
+pub use datagram::UnixDatagram;
 pub use listener::{Incoming, UnixListener};
 pub use stream::{OwnedReadHalf, OwnedWriteHalf, UnixStream};

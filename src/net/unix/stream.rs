@@ -120,4 +120,10 @@ pub struct OwnedWriteHalf {
     write: WriteSide<mio::net::UnixStream>,
 }
 
-crate::net::stream::stream_traits!(UnixStream, OwnedReadHalf, OwnedWriteHalf, SocketAddr);
+crate::net::stream_impls::stream_traits!(UnixStream, OwnedReadHalf, OwnedWriteHalf, SocketAddr);
+crate::net::stream_impls::stream_api!(
+    UnixStream,
+    OwnedReadHalf,
+    OwnedWriteHalf,
+    "    let (a, b) = corun::net::UnixStream::pair()?;"
+);
