@@ -14,7 +14,8 @@
 //!   re-check; the reader gets the data.
 //! - `a_closing_report_survives_the_clear_after_a_short_read`: data and the peer's close,
 //!   reported one after the other; a short read clears readiness, perhaps at the tick of
-//!   the closing report, and the reader must still find the end (`CLOSED` is sticky).
+//!   the closing report, and the reader must still find the end (`CLOSED` survives the
+//!   clear of a short read; only a `WouldBlock` clears it).
 //! - `shutdown_racing_with_a_waiter_ends_the_wait_with_an_error`: the runtime shuts down
 //!   while the reader files its waker; the reader gets `RUNTIME_GONE`.
 //! - `a_report_racing_with_a_try_read_is_kept_for_the_next_wait`: the loop a user of
@@ -26,7 +27,7 @@
 //! Preemption bound 3 (the suite's): 231, 2,113, 119 and 244 iterations, each under half
 //! a second in release on 2 cores.
 
-use super::readiness::{Readiness, Waiter, RUNTIME_GONE};
+use super::readiness::{Drained, Readiness, Waiter, RUNTIME_GONE};
 use crate::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use crate::sync::Arc;
 use std::future::poll_fn;
@@ -90,11 +91,13 @@ fn poll_read(
         match socket.read(len) {
             Ok(n) => {
                 if n > 0 && n < len {
-                    readiness.clear(tick);
+                    readiness.clear(tick, Drained::Short);
                 }
                 return Poll::Ready(Ok(n));
             }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(tick),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                readiness.clear(tick, Drained::WouldBlock)
+            }
             Err(err) => return Poll::Ready(Err(err)),
         }
     }
@@ -109,8 +112,10 @@ fn try_read(readiness: &Readiness, socket: &Socket, len: usize) -> io::Result<us
         .unwrap_or_else(|| Err(io::ErrorKind::WouldBlock.into()))?;
     let result = socket.read(len);
     match &result {
-        Ok(n) if *n > 0 && *n < len => readiness.clear(tick),
-        Err(err) if err.kind() == io::ErrorKind::WouldBlock => readiness.clear(tick),
+        Ok(n) if *n > 0 && *n < len => readiness.clear(tick, Drained::Short),
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+            readiness.clear(tick, Drained::WouldBlock)
+        }
         _ => {}
     }
     result
@@ -192,7 +197,7 @@ fn shutdown_racing_with_a_waiter_ends_the_wait_with_an_error() {
         let Poll::Ready(Ok(tick)) = readiness.poll_ready(&mut cx, &mut waiter) else {
             panic!("a new socket starts ready");
         };
-        readiness.clear(tick);
+        readiness.clear(tick, Drained::WouldBlock);
         let shutdown = {
             let readiness = readiness.clone();
             loom::thread::spawn(move || {

@@ -343,8 +343,8 @@ MUTATIONS = [
     Mutation(
         "a clear after WouldBlock ignores the tick (a report since is cleared)",
         "src/io/readiness.rs",
-        "        while current & READY != 0 && current >> TICK_SHIFT == tick.0 {",
-        "        let _ = tick;\n        while current & READY != 0 {",
+        "        while current & cleared != 0 && current >> TICK_SHIFT == tick.0 {",
+        "        let _ = tick;\n        while current & cleared != 0 {",
         loom("loom_io_readiness::a_report_racing_with_a_would_block_is_not_cleared"),
     ),
     Mutation(
@@ -356,11 +356,18 @@ MUTATIONS = [
         loom("loom_io_readiness::a_report_racing_with_a_would_block_is_not_cleared"),
     ),
     Mutation(
-        "a clear takes CLOSED away with READY",
+        "the clear after a short read takes CLOSED away with READY",
         "src/io/readiness.rs",
-        ".compare_exchange_weak(current, current & !READY, Relaxed, Relaxed)",
-        ".compare_exchange_weak(current, current & !(READY | CLOSED), Relaxed, Relaxed)",
+        "            Drained::Short => READY,",
+        "            Drained::Short => READY | CLOSED,",
         loom("loom_io_readiness::a_closing_report_survives_the_clear_after_a_short_read"),
+    ),
+    Mutation(
+        "a WouldBlock leaves CLOSED set (every later operation spins on WouldBlock)",
+        "src/io/readiness.rs",
+        "            Drained::WouldBlock => READY | CLOSED,",
+        "            Drained::WouldBlock => READY,",
+        unit("io::readiness::tests::a_would_block_clears_a_closing_report_and_a_short_transfer_does_not"),
     ),
     Mutation(
         "shutdown sets the word but wakes no waiter",

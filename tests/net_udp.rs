@@ -15,7 +15,9 @@ use common::net::within;
 use common::{runtime, watchdog, LIMIT};
 use corun::net::UdpSocket;
 use std::io;
+use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 async fn bind_local() -> UdpSocket {
     UdpSocket::bind("127.0.0.1:0")
@@ -256,5 +258,42 @@ fn ttl_and_multicast_options_pass_through() {
         assert!(socket.take_error().unwrap().is_none());
         let debug = format!("{socket:?}");
         assert!(debug.starts_with("UdpSocket"), "{debug}");
+    }));
+}
+
+/// An ICMP error (the driver reports it to the waiting `recv` as a failure, which marks
+/// the socket closed) is returned once; the next `recv` finds `WouldBlock` and must wait, not try again and
+/// again inside one poll: on one worker the timer that ends the wait only fires if the
+/// worker is free.
+#[test]
+fn a_recv_after_an_icmp_error_waits_instead_of_spinning() {
+    let _watchdog = watchdog(LIMIT, "net_udp::icmp_error");
+    runtime(1).block_on(within("recv after an ICMP error", async {
+        let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let closed_addr = closed.local_addr().unwrap();
+        drop(closed);
+        let socket = bind_local().await;
+        socket.connect(closed_addr).await.unwrap();
+        let mut buf = [0u8; 16];
+        let refused = {
+            // Waiting already when the error comes, so that the driver is the one to see it.
+            let mut recv = pin!(socket.recv(&mut buf));
+            assert!(futures::poll!(recv.as_mut()).is_pending());
+            socket.send(b"anyone?").await.unwrap();
+            recv.await.unwrap_err()
+        };
+        assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
+        let again = corun::timeout(Duration::from_millis(20), socket.recv(&mut buf)).await;
+        assert!(
+            again.is_err(),
+            "nothing to receive, yet recv gave {again:?}"
+        );
+        // The socket still works: a datagram from its peer's address arrives.
+        let peer = UdpSocket::bind(closed_addr).await.unwrap();
+        peer.send_to(b"here", socket.local_addr().unwrap())
+            .await
+            .unwrap();
+        let n = socket.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"here");
     }));
 }

@@ -224,6 +224,7 @@ mod datagram {
     use std::pin::pin;
     use std::sync::Arc;
     use std::task::Poll;
+    use std::time::Duration;
 
     #[test]
     fn bound_sockets_echo_and_recv_from_names_the_sender() {
@@ -425,6 +426,21 @@ mod datagram {
                 .await
                 .expect_err("d shut its receiving down");
             assert_eq!(error.kind(), io::ErrorKind::BrokenPipe, "{error}");
+        }));
+    }
+
+    /// Shut for reading, a datagram socket is reported hung up (closed), yet its receives
+    /// return `WouldBlock`: a `recv` must wait (here, until its timeout, which on one
+    /// worker fires only if the worker is free), not retry inside one poll for ever.
+    #[test]
+    fn a_recv_after_shutting_reading_down_waits_instead_of_spinning() {
+        let _watchdog = watchdog(LIMIT, "net_unix::datagram::recv_after_shutdown");
+        runtime(1).block_on(within("unix datagram recv after shutdown", async {
+            let (a, _b) = UnixDatagram::pair().unwrap();
+            a.shutdown(Shutdown::Read).unwrap();
+            let mut buf = [0u8; 16];
+            let recv = corun::timeout(Duration::from_millis(20), a.recv(&mut buf)).await;
+            assert!(recv.is_err(), "nothing can arrive, yet recv gave {recv:?}");
         }));
     }
 

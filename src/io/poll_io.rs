@@ -3,7 +3,7 @@
 //! the single try without the wait (`try_read`), which clears the same way.
 
 use super::driver::{IoDriver, Source};
-use super::readiness::{Readiness, Tick, Waiter};
+use super::readiness::{Drained, Readiness, Tick, Waiter};
 use crate::executor::Handle;
 use crate::sync::Arc;
 use std::future::Future;
@@ -122,11 +122,12 @@ impl<S: mio::event::Source> PollIo<S> {
     ) -> io::Result<R> {
         let result = op(self.get_ref());
         let clear = match &result {
-            Ok(value) => drained(value),
-            Err(err) => err.kind() == io::ErrorKind::WouldBlock,
+            Ok(value) => drained(value).then_some(Drained::Short),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Some(Drained::WouldBlock),
+            Err(_) => None,
         };
-        if clear {
-            readiness.clear(tick);
+        if let Some(how) = clear {
+            readiness.clear(tick, how);
         }
         result
     }
@@ -152,7 +153,7 @@ impl<S: mio::event::Source> PollIo<S> {
         waiter: &mut Waiter,
     ) {
         if let Poll::Ready(Ok(tick)) = self.readiness(direction).poll_ready(cx, waiter) {
-            self.readiness(direction).clear(tick);
+            self.readiness(direction).clear(tick, Drained::WouldBlock);
         }
     }
 

@@ -24,13 +24,19 @@
 //! wakers under the same lock: either it sees the waker, or the task's second read,
 //! after the lock, sees the new word.
 //!
-//! A report that the peer closed its end or the socket failed is final: no report will
-//! follow it, so it sets `CLOSED`, which no clear takes away (an operation that clears
-//! after a short read must still find out, at its next try, that the stream ended).
+//! A report that the peer closed its end or the socket failed may be the last: no report
+//! need follow it, so it sets `CLOSED`, which a clear after a short read leaves (that
+//! operation must still find out, at its next try, that the stream ended). Only a
+//! `WouldBlock` takes it away: the operating system saying there is nothing to do
+//! outranks a report that said there would be. A socket can be both — a UDP socket after
+//! an ICMP error (reported as a failure, then usable again), a datagram socket shut for
+//! reading (hung up, yet its receives return `WouldBlock`) — and one whose `CLOSED` stayed
+//! would make every operation on it try, see `WouldBlock` and try again, forever, inside
+//! one poll.
 //!
 //! ```text
 //! bit 0    READY     the last report said ready, and no clear with its tick came since
-//! bit 1    CLOSED    a report said closed or failed: ready for good; never cleared
+//! bit 1    CLOSED    a report said closed or failed: ready until a `WouldBlock` clears it
 //! bit 2    SHUTDOWN  the runtime shut down: every wait ends with an error; never cleared
 //! bits 3.. tick      counts reports (wrapping)
 //! ```
@@ -43,8 +49,8 @@ use std::task::{Context, Poll, Waker};
 
 /// The last report said ready and nobody has seen `WouldBlock` since.
 const READY: usize = 1;
-/// The peer closed this direction, or the socket failed: no more reports will come, and
-/// the next operation returns the end or the error. Never cleared.
+/// The peer closed this direction, or the socket failed: no more reports may come, and
+/// the next operation returns the end or the error. Cleared only by a `WouldBlock`.
 const CLOSED: usize = 1 << 1;
 /// The runtime shut down. Never cleared.
 const SHUTDOWN: usize = 1 << 2;
@@ -69,6 +75,17 @@ pub(crate) struct Readiness {
 /// The report a ready word was found with: what a `WouldBlock` clears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Tick(usize);
+
+/// What an operation learned that lets it clear readiness at its tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Drained {
+    /// It returned `WouldBlock`: nothing to do until the next report, whatever the
+    /// last one said. Clears `CLOSED` too (see "The protocol").
+    WouldBlock,
+    /// It moved fewer bytes than it asked for: the socket's buffer is most likely empty,
+    /// but the end of the stream may be right behind those bytes, so `CLOSED` stays.
+    Short,
+}
 
 /// A waiter's slot in one direction's list: held by whatever waits (a future, or a
 /// stream's read or write side), and handed back with [`Readiness::forget`].
@@ -135,17 +152,21 @@ impl Readiness {
         }
     }
 
-    /// An operation saw `WouldBlock` after finding the word ready at `tick`: clears
+    /// An operation found the word ready at `tick` and then `drained` the socket: clears
     /// readiness, unless a report came since (the tick moved), which leaves it set for
     /// the operation to try again.
-    pub(crate) fn clear(&self, tick: Tick) {
+    pub(crate) fn clear(&self, tick: Tick, drained: Drained) {
+        let cleared = match drained {
+            Drained::WouldBlock => READY | CLOSED,
+            Drained::Short => READY,
+        };
         let mut current = self.state.load(Relaxed);
-        while current & READY != 0 && current >> TICK_SHIFT == tick.0 {
+        while current & cleared != 0 && current >> TICK_SHIFT == tick.0 {
             // Relaxed: a clear publishes nothing; a report's tick change is what matters,
             // and the compare-exchange sees the latest word.
             match self
                 .state
-                .compare_exchange_weak(current, current & !READY, Relaxed, Relaxed)
+                .compare_exchange_weak(current, current & !cleared, Relaxed, Relaxed)
             {
                 Ok(_) => return,
                 Err(actual) => current = actual,
@@ -214,5 +235,28 @@ fn decode(state: usize) -> Option<io::Result<Tick>> {
         Some(Ok(Tick(state >> TICK_SHIFT)))
     } else {
         None
+    }
+}
+
+#[cfg(all(test, not(corun_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_would_block_clears_a_closing_report_and_a_short_transfer_does_not() {
+        let readiness = Readiness::new();
+        let mut wakers = Vec::new();
+        readiness.set_ready(true, &mut wakers);
+        let tick = readiness.ready().expect("reported").unwrap();
+        readiness.clear(tick, Drained::Short);
+        let tick = readiness
+            .ready()
+            .expect("a short transfer leaves CLOSED")
+            .unwrap();
+        readiness.clear(tick, Drained::WouldBlock);
+        assert!(
+            readiness.ready().is_none(),
+            "a WouldBlock leaves the word waiting for the next report"
+        );
     }
 }
