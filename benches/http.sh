@@ -4,12 +4,14 @@
 #
 #   bash benches/http.sh              # 5 rounds per server and worker count
 #   ROUNDS=3 bash benches/http.sh
+#   PIN=1 WORKERS_LIST=1 bash benches/http.sh   # 1 worker: server on CPU 0, wrk on CPU 1
 #
 # For 1 and 2 worker threads, each round starts each server on a free port, runs
 # `wrk -t1 -c50 -d4s --latency` against it, and stops it with SIGINT (its graceful
 # shutdown). The servers take turns, in an order rotated every round, so that a drift of
-# the machine's speed during the run is spread over both. Nothing is pinned: wrk and the
-# server share the machine's cores. The table shows the median requests per second and
+# the machine's speed during the run is spread over both. Unless PIN=1 (1 worker only),
+# nothing is pinned: wrk and the server share the machine's cores, and the scheduler's
+# placement of the three threads adds to the tail. The table shows the median requests per second and
 # the median p99 latency of the rounds, and corun's ratio to tokio (req/s above 1.0 and
 # p99 below 1.0: corun is better). `wrk` is installed with apt-get if it is missing.
 set -euo pipefail
@@ -18,6 +20,7 @@ ROUNDS="${ROUNDS:-5}"
 WORKERS_LIST="${WORKERS_LIST:-1 2}"
 DURATION="${DURATION:-4s}"
 CONNECTIONS="${CONNECTIONS:-50}"
+PIN="${PIN:-0}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
@@ -52,11 +55,18 @@ binary() {
     esac
 }
 
+# With PIN=1: the command prefix that keeps a process on CPU $1.
+pinned() {
+    if [[ "$PIN" == 1 ]]; then
+        echo taskset -c "$1"
+    fi
+}
+
 # Starts server $1 with $2 workers; sets server_pid and server_addr.
 start_server() {
     local out="$scratch/$1.out"
     : >"$out"
-    "$(binary "$1")" --workers "$2" --addr 127.0.0.1:0 >"$out" 2>"$scratch/$1.err" &
+    $(pinned 0) "$(binary "$1")" --workers "$2" --addr 127.0.0.1:0 >"$out" 2>"$scratch/$1.err" &
     server_pid=$!
     server_addr=""
     for _ in $(seq 100); do
@@ -106,6 +116,10 @@ median() {
     sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+if [[ "$PIN" == 1 && "$WORKERS_LIST" != 1 ]]; then
+    echo "PIN=1 needs WORKERS_LIST=1: two workers and wrk cannot each have a core of two" >&2
+    exit 2
+fi
 install_wrk
 echo "building the servers (release)" >&2
 (cd "$root" && cargo build --release --quiet --features hyper --example http_server)
@@ -117,7 +131,7 @@ for workers in $WORKERS_LIST; do
         for i in "${!servers[@]}"; do
             server="${servers[$(((i + round) % ${#servers[@]}))]}"
             start_server "$server" "$workers"
-            result="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://$server_addr/" | parse_wrk)"
+            result="$($(pinned 1) wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://$server_addr/" | parse_wrk)"
             stop_server
             echo "$result" >>"$scratch/$server-$workers.results"
             echo "workers $workers, round $((round + 1))/$ROUNDS, $server: $result (req/s, p99 µs)" >&2
@@ -126,7 +140,11 @@ for workers in $WORKERS_LIST; do
 done
 
 echo
-echo "wrk -t1 -c$CONNECTIONS -d$DURATION, median of $ROUNDS rounds; ratios are corun's over tokio's"
+pinning="not pinned"
+if [[ "$PIN" == 1 ]]; then
+    pinning="server on CPU 0, wrk on CPU 1"
+fi
+echo "wrk -t1 -c$CONNECTIONS -d$DURATION, $pinning, median of $ROUNDS rounds; ratios are corun's over tokio's"
 echo
 echo "| workers | corun req/s | tokio req/s | corun ÷ tokio | corun p99 | tokio p99 | corun ÷ tokio |"
 echo "|---|---|---|---|---|---|---|"
