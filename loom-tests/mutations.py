@@ -424,7 +424,7 @@ MUTATIONS = [
         "src/io/driver.rs",
         "let read_closed = event.is_read_closed() || event.is_error();",
         "let read_closed = false;",
-        test("net_errors", "a_peer_reset_while_the_reader_waits_is_an_error_or_eof"),
+        test("net_errors", "the_end_reported_with_the_last_bytes_survives_the_short_read_of_them"),
     ),
 ]
 

@@ -356,6 +356,29 @@ fn reset_on_drop(stream: &std::net::TcpStream) {
     );
 }
 
+/// A peer's last bytes and its close, reported in one event (both arrived before the
+/// worker polled): the short read of the bytes clears readiness at that event's tick,
+/// and the next read must still find the end (`CLOSED` outlives that clear).
+#[test]
+fn the_end_reported_with_the_last_bytes_survives_the_short_read_of_them() {
+    let _watchdog = watchdog(LIMIT, "net_errors::end_with_the_last_bytes");
+    runtime(1).block_on(within("the end reported with the last bytes", async {
+        use std::io::Write;
+        let listener = bind_local().await;
+        let addr = listener.local_addr().unwrap();
+        let mut peer = std::net::TcpStream::connect(addr).unwrap();
+        let (mut stream, _) = listener.accept().await.unwrap();
+        peer.write_all(b"last words").unwrap();
+        peer.shutdown(std::net::Shutdown::Write).unwrap();
+        // The worker parks in the poller meanwhile: one event reports the bytes and the end.
+        corun::sleep(Duration::from_millis(10)).await;
+        let mut buf = [0u8; 64];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"last words");
+        assert_eq!(stream.read(&mut buf).await.unwrap(), 0, "then the end");
+    }));
+}
+
 #[cfg(unix)]
 #[test]
 fn a_peer_reset_while_the_reader_waits_is_an_error_or_eof() {
