@@ -858,3 +858,24 @@ fn readiness_waits_and_tries_after_the_runtime_shut_down_are_errors() {
         assert_eq!(error.kind(), io::ErrorKind::Other, "{error}");
     }));
 }
+
+#[test]
+fn split_halves_wait_and_try_in_their_own_direction() {
+    let _watchdog = watchdog(LIMIT, "net_tcp::halves_readiness");
+    runtime(2).block_on(within("halves' readiness", async {
+        let (client, mut server) = connected_pair().await;
+        let (read, write) = client.split();
+        let mut buf = [0u8; 16];
+        let empty = read.try_read(&mut buf).unwrap_err();
+        assert_eq!(empty.kind(), io::ErrorKind::WouldBlock);
+        server.write_all(b"to the reader").await.unwrap();
+        read.readable().await.unwrap();
+        let n = read.try_read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"to the reader");
+        write.writable().await.unwrap();
+        assert_eq!(write.try_write(b"to the peer").unwrap(), 11);
+        let mut got = [0u8; 11];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"to the peer");
+    }));
+}

@@ -244,6 +244,17 @@ where
     ) -> Poll<io::Result<usize>> {
         self.io.poll_read(cx, &mut self.waiter, buf)
     }
+
+    /// Waits until the socket is readable, with a waiter of its own (as
+    /// [`Stream::ready`]).
+    pub(crate) async fn readable(&self) -> io::Result<()> {
+        IoFuture::new(&*self.io, Direction::Read, |_: &S| Ok(())).await
+    }
+
+    /// One read, without waiting: `WouldBlock` if the socket is not readable.
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_read(buf)
+    }
 }
 
 impl<S> WriteSide<S>
@@ -261,6 +272,16 @@ where
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.io.poll_write_vectored(cx, &mut self.waiter, bufs)
+    }
+
+    /// Waits until the socket is writable, with a waiter of its own.
+    pub(crate) async fn writable(&self) -> io::Result<()> {
+        IoFuture::new(&*self.io, Direction::Write, |_: &S| Ok(())).await
+    }
+
+    /// One write, without waiting: `WouldBlock` if the socket is not writable.
+    pub(crate) fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.io.try_write_vectored(bufs)
     }
 }
 

@@ -161,7 +161,7 @@ macro_rules! stream_traits {
 pub(crate) use stream_traits;
 
 /// The inherent methods TCP's and Unix's streams share: the readiness API on the stream
-/// (`readable`, `try_read` and friends) and `reunite` on its halves. `$pair` is the
+/// and on its halves (`readable`, `try_read` and friends) and `reunite` on the halves. `$pair` is the
 /// doc examples' first lines, which make `a` and `b`, two connected streams.
 macro_rules! stream_api {
     ($stream:ident, $read_half:ident, $write_half:ident, $pair:literal) => {
@@ -288,6 +288,41 @@ macro_rules! stream_api {
         }
 
         impl $read_half {
+            /// Waits until the stream is readable, as
+            #[doc = concat!("[`", stringify!($stream), "::readable`]")]
+            /// does: the task holding the write half may wait for `writable` meanwhile.
+            ///
+            /// # Errors
+            /// An `io::Error` once the stream's runtime has shut down.
+            pub async fn readable(&self) -> std::io::Result<()> {
+                self.read.readable().await
+            }
+
+            /// Reads into `buf` if data is there, without waiting, as
+            #[doc = concat!("[`", stringify!($stream), "::try_read`]")]
+            /// does.
+            ///
+            /// # Errors
+            /// `WouldBlock`; the operating system's; an `io::Error` once the stream's
+            /// runtime has shut down.
+            ///
+            /// ```
+            /// corun::run(async {
+            #[doc = $pair]
+            ///     let (read, _write) = b.split();
+            ///     a.try_write(b"ping")?;
+            ///     read.readable().await?;
+            ///     let mut buf = [0; 16];
+            ///     let n = read.try_read(&mut buf)?;
+            ///     assert_eq!(&buf[..n], b"ping");
+            ///     std::io::Result::Ok(())
+            /// })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.read.try_read(buf)
+            }
+
             /// Puts the stream back together from the halves
             #[doc = concat!("[`split`](", stringify!($stream), "::split)")]
             /// made, `self` and `other`.
@@ -321,6 +356,38 @@ macro_rules! stream_api {
         }
 
         impl $write_half {
+            /// Waits until the stream is writable, as
+            #[doc = concat!("[`", stringify!($stream), "::writable`]")]
+            /// does.
+            ///
+            /// # Errors
+            /// An `io::Error` once the stream's runtime has shut down.
+            pub async fn writable(&self) -> std::io::Result<()> {
+                self.write.writable().await
+            }
+
+            /// Writes from `buf` if the socket has room, without waiting, as
+            #[doc = concat!("[`", stringify!($stream), "::try_write`]")]
+            /// does.
+            ///
+            /// # Errors
+            /// `WouldBlock`; the operating system's; an `io::Error` once the stream's
+            /// runtime has shut down.
+            pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.try_write_vectored(&[std::io::IoSlice::new(buf)])
+            }
+
+            /// Writes from `bufs`, in order, in one system call, if the socket has room.
+            ///
+            /// # Errors
+            /// As `try_write`'s.
+            pub fn try_write_vectored(
+                &self,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::io::Result<usize> {
+                self.write.try_write_vectored(bufs)
+            }
+
             /// Puts the stream back together:
             #[doc = concat!("[`", stringify!($read_half), "::reunite`]")]
             /// from this side.
