@@ -420,6 +420,13 @@ MUTATIONS = [
         unit("io::driver::tests::a_wake_taken_by_a_busy_poll_is_kept_for_the_driver"),
     ),
     Mutation(
+        "a busy worker never rescues the queue of a peer stuck in one poll",
+        "src/executor/rescue.rs",
+        "            if !stuck {\n                continue;",
+        "            if true {\n                continue;",
+        test("responsiveness", "tasks_queued_behind_a_long_poll_are_taken_by_a_busy_peer"),
+    ),
+    Mutation(
         "the driver reports a hang-up as plain readiness (no CLOSED)",
         "src/io/driver.rs",
         "let read_closed = event.is_read_closed() || event.is_error();",

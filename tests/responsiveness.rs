@@ -348,3 +348,69 @@ fn a_task_woken_into_the_lifo_slot_is_not_stranded_behind_a_long_poll() {
         .unwrap();
     }
 }
+
+/// Tasks queued on a worker that stops polling (here: inside one long poll; in life, also
+/// preempted by the operating system) are taken by a peer that is busy too, so never runs
+/// dry and never steals: the peer's checks see the stuck worker's poll counter stand still.
+#[test]
+fn tasks_queued_behind_a_long_poll_are_taken_by_a_busy_peer() {
+    const LOOPERS: usize = 4;
+    const QUEUED: usize = 8;
+    let _watchdog = watchdog(
+        LIMIT,
+        "tasks_queued_behind_a_long_poll_are_taken_by_a_busy_peer",
+    );
+    let _alone = one_at_a_time();
+    let rt = runtime(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicUsize::new(0));
+    // Yield loops on both workers: neither runs dry.
+    let loopers: Vec<_> = (0..LOOPERS)
+        .map(|_| {
+            let (stop, started) = (stop.clone(), started.clone());
+            rt.spawn(async move {
+                started.fetch_add(1, SeqCst);
+                while !stop.load(SeqCst) {
+                    spin();
+                    corun::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    while started.load(SeqCst) < LOOPERS {
+        std::thread::yield_now();
+    }
+    let ran_while_stuck = rt
+        .block_on(rt.spawn(async {
+            let ran = Arc::new(AtomicUsize::new(0));
+            // Spawned from a worker: into this worker's own queue.
+            let queued: Vec<_> = (0..QUEUED)
+                .map(|_| {
+                    let ran = ran.clone();
+                    corun::spawn(async move {
+                        ran.fetch_add(1, SeqCst);
+                    })
+                })
+                .collect();
+            // One long poll, until the queued tasks ran elsewhere (or a give-up bound
+            // that only a broken runtime reaches).
+            let give_up = Instant::now() + Duration::from_secs(10);
+            while ran.load(SeqCst) < QUEUED && Instant::now() < give_up {
+                std::hint::spin_loop();
+            }
+            let ran_while_stuck = ran.load(SeqCst);
+            for task in queued {
+                task.await.unwrap();
+            }
+            ran_while_stuck
+        }))
+        .unwrap();
+    stop.store(true, SeqCst);
+    for looper in loopers {
+        rt.block_on(looper).unwrap();
+    }
+    assert_eq!(
+        ran_while_stuck, QUEUED,
+        "the tasks queued behind the long poll waited for it"
+    );
+}

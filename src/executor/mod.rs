@@ -26,6 +26,7 @@ mod lifo;
 mod metrics;
 mod pacer;
 mod park;
+mod rescue;
 mod runtime;
 mod shared;
 mod slow_poll;

@@ -5,7 +5,9 @@
 //!
 //! 1. At each *check* (see `pacer.rs`: about every 50 µs of work, whatever the length of
 //!    the polls), take from the injector first, so work from outside is never starved by a
-//!    busy local queue, and let the driver do what is due (fire timers).
+//!    busy local queue, let the driver do what is due (fire timers, poll sockets), and
+//!    take the queued work of any peer that has not polled since the last check (see
+//!    `rescue.rs`).
 //! 2. LIFO slot, then local queue, then a batch from the injector.
 //! 3. Steal half of a random victim's queue (`steal_batch_and_pop`), if fewer than half the
 //!    workers are already searching.
@@ -22,6 +24,7 @@ use super::handle::Handle;
 use super::lifo::{Lifo, Watch, WATCH};
 use super::metrics::WorkerCounters;
 use super::pacer::Pacer;
+use super::rescue::Rescue;
 use super::shared::{Notified, Origin, Shared};
 use super::slow_poll::SlowPollHook;
 use crate::sync::atomic::Ordering::Relaxed;
@@ -75,6 +78,8 @@ struct Worker<'a> {
     polls: usize,
     /// What this worker saw when it last took the LIFO watch.
     watch: Watch,
+    /// What this worker saw of its peers at its last check (see `rescue.rs`).
+    rescue: Rescue,
     rng: FastRand,
     searching: bool,
 }
@@ -102,6 +107,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
             pacer,
             polls: 0,
             watch: Watch::default(),
+            rescue: Rescue::new(cx.shared.remotes.len()),
             rng: FastRand::new(index),
             searching: false,
         }
@@ -167,6 +173,12 @@ impl Worker<'_> {
                 let now = self.pacer.last_check();
                 self.stamp = Stamp::at(now);
                 self.shared().driver.maintain(now);
+                let rescued = self
+                    .rescue
+                    .check(&self.cx.shared, self.cx.index, &self.cx.queue);
+                if rescued > 0 {
+                    self.cx.counters().stole(rescued);
+                }
             }
             if let Some(task) = self.next_task(check) {
                 self.run_task(task);
