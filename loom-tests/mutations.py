@@ -427,6 +427,13 @@ MUTATIONS = [
         test("responsiveness", "tasks_queued_behind_a_long_poll_are_taken_by_a_busy_peer"),
     ),
     Mutation(
+        "busy workers poll the sockets at every check, ignoring the floor",
+        "src/io/driver.rs",
+        "            if recent {\n                return false;",
+        "            if false && recent {\n                return false;",
+        unit("io::driver::tests::busy_polls_come_no_closer_than_the_floor"),
+    ),
+    Mutation(
         "the driver reports a hang-up as plain readiness (no CLOSED)",
         "src/io/driver.rs",
         "let read_closed = event.is_read_closed() || event.is_error();",

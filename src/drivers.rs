@@ -55,12 +55,19 @@ impl Drivers {
         &self.io
     }
 
-    /// True if the I/O driver woke something (polling with a zero timeout).
-    fn maintain_io(&self) -> bool {
+    /// True if the I/O driver woke something (polling with a zero timeout, as a busy
+    /// worker's check at `now` if given).
+    fn maintain_io(&self, now: Option<Instant>) -> bool {
         #[cfg(not(corun_loom))]
-        return self.io.maintain();
+        return match now {
+            Some(now) => self.io.maintain(now),
+            None => self.io.poll_idle(),
+        };
         #[cfg(corun_loom)]
-        return false;
+        return {
+            let _ = now;
+            false
+        };
     }
 
     fn has_io(&self) -> bool {
@@ -74,7 +81,7 @@ impl Drivers {
 impl Driver for Drivers {
     fn maintain(&self, now: Instant) {
         self.timer.maintain(now);
-        self.maintain_io();
+        self.maintain_io(Some(now));
     }
 
     fn before_park(&self, unparker: &Arc<Parker>) -> BeforePark {
@@ -97,7 +104,7 @@ impl Driver for Drivers {
     fn on_idle(&self, still_idle: &dyn Fn() -> bool) -> bool {
         // Events already in are not "nothing will happen": take them before a paused
         // clock jumps (tokio's paused clock does the same).
-        self.maintain_io() || self.timer.on_idle(still_idle)
+        self.maintain_io(None) || self.timer.on_idle(still_idle)
     }
 
     fn poller(&self) -> Option<Arc<dyn Poller>> {
