@@ -66,7 +66,9 @@ impl Rescue {
                 match remote.stealer.steal_batch_and_pop(queue) {
                     Steal::Success(task) => {
                         queue.push(task);
-                        moved += queue.len() - before;
+                        // Thieves may take from `queue` meanwhile: the count is for
+                        // metrics, and at least the one task moved.
+                        moved += queue.len().saturating_sub(before).max(1);
                         break;
                     }
                     Steal::Empty => break,
