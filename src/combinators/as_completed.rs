@@ -1,6 +1,6 @@
 //! `as_completed`: outputs as a stream, in completion order.
 
-use super::children::{resume, ChildSet, WakeOn};
+use super::children::{resume, ChildSet, EachChild};
 use crate::task::JoinError;
 use futures_core::Stream;
 use std::fmt;
@@ -44,7 +44,7 @@ where
     <I::Item as Future>::Output: Send + 'static,
 {
     AsCompleted {
-        children: ChildSet::new(futures, WakeOn::EachChild),
+        children: ChildSet::<_, EachChild>::new(futures),
         failure: None,
     }
 }
@@ -61,7 +61,7 @@ where
 /// ```
 #[must_use = "streams do nothing unless polled; dropping it cancels the children"]
 pub struct AsCompleted<F: Future> {
-    children: ChildSet<F>,
+    children: ChildSet<F, EachChild>,
     failure: Option<JoinError>,
 }
 

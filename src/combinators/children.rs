@@ -10,10 +10,10 @@
 //!
 //! - An *urgent* child appends its index to the shared list, under its lock, and wakes
 //!   the combinator, which polls the handles of listed children only. Every child is
-//!   urgent for a combinator that wants completion order ([`WakeOn::EachChild`]: `race`,
-//!   `wait`, `as_completed`).
-//! - The gather family needs every child, so only a failure is urgent
-//!   ([`WakeOn::AllOrFailure`]); the others just count themselves (one atomic add) and
+//!   urgent for a combinator that wants completion order ([`EachChild`]: `race`, `wait`,
+//!   `as_completed`).
+//! - The gather family needs every child, so only a failure is urgent ([`AllOrPanic`],
+//!   [`AllOrErr`]); the others just count themselves (one atomic add) and
 //!   the last one wakes the combinator, which then *sweeps* the handles in argument
 //!   order, with no lock. So it is woken once, not once per child (on a runtime whose
 //!   woken task runs next, it would otherwise be polled once per child).
@@ -35,6 +35,7 @@ use crate::sync::Arc;
 use crate::task::{JoinError, JoinHandle, Spawn};
 use pin_project_lite::pin_project;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::mem;
 use std::panic::resume_unwind;
 use std::panic::Location;
@@ -44,24 +45,52 @@ use std::task::{ready, Context, Poll};
 /// A finished child: its argument index and what its task returned.
 pub(crate) type Finished<T> = (usize, Result<T, JoinError>);
 
-/// When a finishing child wakes its combinator.
-pub(crate) enum WakeOn<T> {
-    /// Every time: the combinator takes children in completion order.
-    EachChild,
-    /// Once every child has finished, or as soon as one fails: it panicked or was
-    /// cancelled, or `failed` says its output is a failure.
-    AllOrFailure { failed: fn(&T) -> bool },
+/// When a finishing child wakes its combinator: a policy type, so that a child's task
+/// carries none of it (a policy value was 8 bytes in every child's task).
+pub(crate) trait WakeOn<T>: 'static {
+    /// Every child is urgent: the combinator takes them in completion order.
+    const EACH_CHILD: bool;
+
+    /// Whether a child that returned `output` wakes the combinator at once. One that
+    /// panicked or was cancelled always does.
+    fn urgent(output: &T) -> bool;
 }
 
-impl<T> Clone for WakeOn<T> {
-    fn clone(&self) -> Self {
-        *self
+/// Every time a child finishes (`race`, `wait`, `as_completed`).
+pub(crate) struct EachChild;
+
+/// Once every child has finished, or as soon as one panics or is cancelled (`gather`,
+/// `gather_settled`: no output is a failure).
+pub(crate) struct AllOrPanic;
+
+/// As [`AllOrPanic`], and at the first `Err` (`try_gather`).
+pub(crate) struct AllOrErr;
+
+impl<T> WakeOn<T> for EachChild {
+    const EACH_CHILD: bool = true;
+
+    fn urgent(_: &T) -> bool {
+        true
     }
 }
 
-impl<T> Copy for WakeOn<T> {}
+impl<T> WakeOn<T> for AllOrPanic {
+    const EACH_CHILD: bool = false;
 
-pub(crate) struct ChildSet<F: Future> {
+    fn urgent(_: &T) -> bool {
+        false
+    }
+}
+
+impl<T, E> WakeOn<Result<T, E>> for AllOrErr {
+    const EACH_CHILD: bool = false;
+
+    fn urgent(output: &Result<T, E>) -> bool {
+        output.is_err()
+    }
+}
+
+pub(crate) struct ChildSet<F: Future, W> {
     /// The children, until the first poll spawns them.
     unstarted: Vec<F>,
     /// Each child's handle, by argument index, until the child is returned.
@@ -70,7 +99,6 @@ pub(crate) struct ChildSet<F: Future> {
     running: usize,
     /// Where the children report.
     done: Arc<Done>,
-    wake_on: WakeOn<F::Output>,
     /// How many listed children were taken.
     taken: usize,
     /// Every child has finished and every listed one was taken: the rest are returned in
@@ -83,39 +111,38 @@ pub(crate) struct ChildSet<F: Future> {
     cancelled: bool,
     /// Where the combinator was called: its children's spawn location.
     location: &'static Location<'static>,
+    wake_on: PhantomData<fn() -> W>,
 }
 
 pin_project! {
     /// A child's future and its listing. Fields drop in order: the future first, then
     /// the listing, even when the future's drop panics.
-    struct Tracked<F: Future> {
+    struct Tracked<F: Future, W> {
         #[pin]
         future: F,
-        wake_on: WakeOn<F::Output>,
         listing: Listing,
+        wake_on: PhantomData<fn() -> W>,
     }
 }
 
 /// Reports its child as finished when dropped.
 struct Listing {
-    index: usize,
     done: Arc<Done>,
+    /// The child's argument index (`ChildSet::new` checks that it fits).
+    index: u32,
     /// Whether the child is listed, and wakes the combinator even if others are still
     /// running: until the future returns an output the combinator waits for, a drop is a
     /// failure.
     urgent: bool,
 }
 
-impl<F: Future> Future for Tracked<F> {
+impl<F: Future, W: WakeOn<F::Output>> Future for Tracked<F, W> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let output = ready!(this.future.poll(cx));
-        this.listing.urgent = match this.wake_on {
-            WakeOn::EachChild => true,
-            WakeOn::AllOrFailure { failed } => failed(&output),
-        };
+        this.listing.urgent = W::urgent(&output);
         Poll::Ready(output)
     }
 }
@@ -123,36 +150,40 @@ impl<F: Future> Future for Tracked<F> {
 impl Drop for Listing {
     fn drop(&mut self) {
         // Behind the unwind boundary: the waker is the user's business.
-        if let Some(waker) = self.done.report(self.index, self.urgent) {
+        if let Some(waker) = self.done.report(self.index as usize, self.urgent) {
             crate::task::wake_any(waker);
         }
     }
 }
 
-impl<F: Future> ChildSet<F> {
+impl<F: Future, W> ChildSet<F, W> {
+    /// # Panics
+    /// With more than `u32::MAX` futures.
     #[track_caller]
-    pub(crate) fn new(
-        futures: impl IntoIterator<Item = F>,
-        wake_on: WakeOn<F::Output>,
-    ) -> ChildSet<F> {
+    pub(crate) fn new(futures: impl IntoIterator<Item = F>) -> ChildSet<F, W>
+    where
+        W: WakeOn<F::Output>,
+    {
         let unstarted: Vec<F> = futures.into_iter().collect();
-        let urgent = match wake_on {
-            WakeOn::EachChild => unstarted.len(),
-            // Few fail, and the first failure ends the combinator.
-            WakeOn::AllOrFailure { .. } => 0,
-        };
+        assert!(
+            u32::try_from(unstarted.len()).is_ok(),
+            "a combinator takes at most u32::MAX futures; split the {} futures into groups",
+            unstarted.len()
+        );
+        // Few fail, and the first failure ends the combinator.
+        let urgent = if W::EACH_CHILD { unstarted.len() } else { 0 };
         ChildSet {
             handles: Vec::new(),
             running: 0,
             done: Arc::new(Done::new(unstarted.len(), urgent)),
             unstarted,
-            wake_on,
             taken: 0,
             sweeping: false,
             sweep: 0,
             settling: None,
             cancelled: false,
             location: Location::caller(),
+            wake_on: PhantomData,
         }
     }
 
@@ -180,10 +211,11 @@ impl<F: Future> ChildSet<F> {
     }
 }
 
-impl<F> ChildSet<F>
+impl<F, W> ChildSet<F, W>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
+    W: WakeOn<F::Output>,
 {
     /// The next child to finish, with its argument index; `None` once all have. The first
     /// call spawns every child on the current runtime.
@@ -244,19 +276,19 @@ where
         };
         for (index, future) in futures.into_iter().enumerate() {
             let listing = Listing {
-                index,
                 done: self.done.clone(),
+                // `new` checked the count.
+                index: index as u32,
                 urgent: true,
             };
-            let wake_on = self.wake_on;
             let spawn = Spawn {
                 name: None,
                 location: self.location,
             };
             let tracked = Tracked {
                 future,
-                wake_on,
                 listing,
+                wake_on: PhantomData::<fn() -> W>,
             };
             self.handles.push(Some(runtime.spawn_as(tracked, spawn)));
             self.running += 1;
@@ -276,7 +308,7 @@ where
     }
 }
 
-impl<F: Future> Drop for ChildSet<F> {
+impl<F: Future, W> Drop for ChildSet<F, W> {
     fn drop(&mut self) {
         self.abort_all();
     }

@@ -1,7 +1,7 @@
 //! `gather`, `try_gather` and `gather_settled`: run futures as concurrent tasks and collect
 //! their outputs in argument order (`asyncio.gather`).
 
-use super::children::{resume, ChildSet, WakeOn};
+use super::children::{resume, AllOrErr, AllOrPanic, ChildSet};
 use crate::task::JoinError;
 use futures_core::TryFuture;
 use std::fmt;
@@ -35,7 +35,7 @@ where
     <I::Item as Future>::Output: Send + 'static,
 {
     // Woken once all are done, or at a panic (no output is a failure).
-    let children = ChildSet::new(futures, WakeOn::AllOrFailure { failed: |_| false });
+    let children = ChildSet::<_, AllOrPanic>::new(futures);
     let results = (0..children.len()).map(|_| None).collect();
     Gather {
         children,
@@ -54,7 +54,7 @@ where
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct Gather<F: Future> {
-    children: ChildSet<F>,
+    children: ChildSet<F, AllOrPanic>,
     results: Vec<Option<F::Output>>,
     failure: Option<JoinError>,
 }
@@ -114,12 +114,7 @@ where
     E: Send + 'static,
 {
     // Woken once all are done, or at the first `Err` or panic.
-    let children = ChildSet::new(
-        futures,
-        WakeOn::AllOrFailure {
-            failed: Result::is_err,
-        },
-    );
+    let children = ChildSet::<_, AllOrErr>::new(futures);
     let results = (0..children.len()).map(|_| None).collect();
     TryGather {
         children,
@@ -138,7 +133,7 @@ where
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct TryGather<F: TryFuture> {
-    children: ChildSet<F>,
+    children: ChildSet<F, AllOrErr>,
     results: Vec<Option<F::Ok>>,
     failure: Option<Result<F::Error, JoinError>>,
 }
@@ -198,7 +193,7 @@ where
     <I::Item as Future>::Output: Send + 'static,
 {
     // Woken once all are done (or earlier, harmlessly, when one panics).
-    let children = ChildSet::new(futures, WakeOn::AllOrFailure { failed: |_| false });
+    let children = ChildSet::<_, AllOrPanic>::new(futures);
     let results = (0..children.len()).map(|_| None).collect();
     GatherSettled { children, results }
 }
@@ -213,7 +208,7 @@ where
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct GatherSettled<F: Future> {
-    children: ChildSet<F>,
+    children: ChildSet<F, AllOrPanic>,
     results: Vec<Option<Result<F::Output, JoinError>>>,
 }
 

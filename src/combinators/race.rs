@@ -1,6 +1,6 @@
 //! `race`: the first child to finish wins, the others are cancelled.
 
-use super::children::{resume, ChildSet, WakeOn};
+use super::children::{resume, ChildSet, EachChild};
 use crate::task::JoinError;
 use std::fmt;
 use std::future::Future;
@@ -37,7 +37,7 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let children = ChildSet::new(futures, WakeOn::EachChild);
+    let children = ChildSet::<_, EachChild>::new(futures);
     assert!(
         children.len() > 0,
         "race of an empty set of futures: there is no first one to finish"
@@ -58,7 +58,7 @@ where
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them; dropping it cancels the children"]
 pub struct Race<F: Future> {
-    children: ChildSet<F>,
+    children: ChildSet<F, EachChild>,
     outcome: Option<Result<F::Output, JoinError>>,
 }
 

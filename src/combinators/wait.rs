@@ -1,6 +1,6 @@
 //! `wait`: wait for some of the children, keep the rest (`asyncio.wait`).
 
-use super::children::{resume, ChildSet, WakeOn};
+use super::children::{resume, ChildSet, EachChild};
 use crate::task::JoinError;
 use futures_core::TryFuture;
 use std::fmt;
@@ -65,7 +65,7 @@ where
     E: Send + 'static,
 {
     Pending {
-        children: ChildSet::new(futures, WakeOn::EachChild),
+        children: ChildSet::<_, EachChild>::new(futures),
     }
     .wait(when)
 }
@@ -82,7 +82,7 @@ where
 /// });
 /// ```
 pub struct Pending<F: TryFuture> {
-    children: ChildSet<F>,
+    children: ChildSet<F, EachChild>,
 }
 
 impl<F: TryFuture> Pending<F> {
