@@ -18,8 +18,9 @@ if ! command -v valgrind >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends valgrind >/dev/null
 fi
 
+# The bench's own executable: cargo also reports the package's binaries (http_*) it built.
 binary=$(cargo bench -p corun-benches --bench instructions --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | tail -n 1)
+    grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | grep '/deps/instructions-' | tail -n 1)
 [ -x "$binary" ] || { echo "instructions.sh: no bench binary" >&2; exit 1; }
 
 n1=1000
