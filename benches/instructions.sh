@@ -41,6 +41,11 @@ per_operation() {
     local small large
     small=$(count "$1" "$2" "$n1")
     large=$(count "$1" "$2" "$n2")
+    # More operations must cost more: anything else means the binary ignored its arguments.
+    if [ -z "$small" ] || [ -z "$large" ] || [ "$large" -le "$small" ]; then
+        echo "instructions.sh: $binary $1 $2 counted ${small:-nothing} then ${large:-nothing}" >&2
+        exit 1
+    fi
     echo $(( (large - small) / (n2 - n1) ))
 }
 
