@@ -3,29 +3,35 @@
 //! stream and its halves and their `Debug`s; and `stream_api!`, their inherent methods
 //! (the readiness API, `reunite`).
 
-/// The `futures-io` impls of a stream type (a `stream: Stream<_>` field) and its halves
-/// (`read: ReadSide<_>`, `write: WriteSide<_>`), the halves' addresses (`$addr`), and the
-/// three `Debug`s: TCP's and Unix's are the same but for the types.
-macro_rules! stream_traits {
-    ($stream:ident, $read_half:ident, $write_half:ident, $addr:ty) => {
-        impl futures_io::AsyncRead for $stream {
+/// `futures_io::AsyncRead` for `$ty`, reading through its field `$side` (a `Stream` or a
+/// `ReadSide`).
+macro_rules! async_read {
+    ($ty:ident, $side:ident) => {
+        impl futures_io::AsyncRead for $ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().stream.poll_read(cx, buf)
+                self.get_mut().$side.poll_read(cx, buf)
             }
         }
+    };
+}
+pub(crate) use async_read;
 
-        impl futures_io::AsyncWrite for $stream {
+/// `futures_io::AsyncWrite` for `$ty`, writing through its field `$side` (a `Stream` or a
+/// `WriteSide`).
+macro_rules! async_write {
+    ($ty:ident, $side:ident) => {
+        impl futures_io::AsyncWrite for $ty {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let bufs = [std::io::IoSlice::new(buf)];
-                self.get_mut().stream.poll_write_vectored(cx, &bufs)
+                self.get_mut().$side.poll_write_vectored(cx, &bufs)
             }
 
             fn poll_write_vectored(
@@ -33,7 +39,7 @@ macro_rules! stream_traits {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().stream.poll_write_vectored(cx, bufs)
+                self.get_mut().$side.poll_write_vectored(cx, bufs)
             }
 
             /// Nothing to do: writes go straight to the socket.
@@ -49,52 +55,22 @@ macro_rules! stream_traits {
                 self: std::pin::Pin<&mut Self>,
                 _: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                $crate::net::stream::close_write(self.stream.socket())
+                $crate::net::stream::close_write(self.$side.socket())
             }
         }
+    };
+}
+pub(crate) use async_write;
 
-        impl futures_io::AsyncRead for $read_half {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().read.poll_read(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $write_half {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let bufs = [std::io::IoSlice::new(buf)];
-                self.get_mut().write.poll_write_vectored(cx, &bufs)
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.get_mut().write.poll_write_vectored(cx, bufs)
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                $crate::net::stream::close_write(self.write.socket())
-            }
-        }
+/// The `futures-io` impls of a stream type (a `stream: Stream<_>` field) and its halves
+/// (`read: ReadSide<_>`, `write: WriteSide<_>`), the halves' addresses (`$addr`), and the
+/// three `Debug`s: TCP's and Unix's are the same but for the types.
+macro_rules! stream_traits {
+    ($stream:ident, $read_half:ident, $write_half:ident, $addr:ty) => {
+        $crate::net::stream_impls::async_read!($stream, stream);
+        $crate::net::stream_impls::async_write!($stream, stream);
+        $crate::net::stream_impls::async_read!($read_half, read);
+        $crate::net::stream_impls::async_write!($write_half, write);
 
         impl $read_half {
             /// The address of the other end.
