@@ -11,7 +11,7 @@
 //!   before returning, so no orphan keeps running;
 //! - a child panic resumes in the awaiting task with its original payload.
 //!
-//! All of it is safe code over [`ChildSet`](children::ChildSet).
+//! All of it is safe code over `ChildSet` (`children.rs`).
 #![forbid(unsafe_code)]
 
 mod as_completed;

@@ -16,7 +16,7 @@ type Erased = Box<dyn Any + Send>;
 type ErasedFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// Runs futures of different types as concurrent tasks and returns their outputs as a
-/// tuple, in argument order. The rules are [`gather`](crate::gather)'s.
+/// tuple, in argument order. The rules are [`gather`](fn@crate::gather)'s.
 ///
 /// ```
 /// corun::run(async {
@@ -33,7 +33,7 @@ macro_rules! gather {
 
 /// Runs futures returning `Result`s with the same error type as concurrent tasks; the
 /// first `Err` cancels the others and is returned. The rules are
-/// [`try_gather`](crate::try_gather)'s.
+/// [`try_gather`](fn@crate::try_gather)'s.
 ///
 /// ```
 /// corun::run(async {

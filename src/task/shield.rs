@@ -24,7 +24,7 @@ use std::task::{ready, Context, Poll};
 /// telling a peer goodbye. Cancellation is held back wherever it comes from:
 /// [`JoinHandle::abort`](crate::JoinHandle::abort), an
 /// [`AbortHandle`](crate::AbortHandle), the task's group failing or being cancelled, or a
-/// combinator ([`race`](crate::race), [`try_gather`](crate::try_gather)) cancelling the
+/// combinator ([`race`](crate::race), [`try_gather`](fn@crate::try_gather)) cancelling the
 /// task as a loser. A task that finishes inside or right after a shield, without another
 /// `Pending`, finishes normally, with its output.
 ///
