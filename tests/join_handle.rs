@@ -254,6 +254,40 @@ fn panic_drops_the_future_once() {
     drops.assert_all_dropped_once();
 }
 
+/// Ready on its first poll, and owns a counter until the task drops it.
+struct ReadyHolding {
+    _counter: common::DropCounter,
+}
+
+impl std::future::Future for ReadyHolding {
+    type Output = u8;
+
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<u8> {
+        std::task::Poll::Ready(7)
+    }
+}
+
+#[test]
+fn a_finished_future_is_dropped_once_before_its_output_is_read() {
+    let _watchdog = watchdog(
+        LIMIT,
+        "a_finished_future_is_dropped_once_before_its_output_is_read",
+    );
+    let rt = runtime(1);
+    let drops = Drops::new();
+    for _ in 0..100 {
+        let output = rt
+            .block_on(rt.spawn(ReadyHolding {
+                _counter: drops.counter(),
+            }))
+            .unwrap();
+        assert_eq!(output, 7);
+        // The future's drop comes before the completion that handed the output over.
+        drops.assert_all_dropped_once();
+    }
+    assert_eq!(drops.created(), 100);
+}
+
 #[test]
 fn cancelled_error_is_not_a_panic() {
     let _watchdog = watchdog(LIMIT, "cancelled_error_is_not_a_panic");
