@@ -440,6 +440,13 @@ MUTATIONS = [
         "let read_closed = false;",
         test("net_errors", "the_end_reported_with_the_last_bytes_survives_the_short_read_of_them"),
     ),
+    Mutation(
+        "the result is written over a stage whose future was never dropped",
+        "src/task/harness.rs",
+        "        let result = self.drop_future_then(result);\n        self.store_result(result);",
+        "        self.store_result(result);",
+        test("join_handle", "a_finished_future_is_dropped_once_before_its_output_is_read"),
+    ),
 ]
 
 
