@@ -128,21 +128,28 @@ fn wake_all(wakers: Vec<Waker>) {
     }
 }
 
+/// The driver's side of a byte arriving, on its own thread: the socket gets the byte,
+/// then the readiness word the report, then the woken waiters run.
+fn deliver_one_byte(
+    readiness: &Arc<Readiness>,
+    socket: &Arc<Socket>,
+) -> loom::thread::JoinHandle<()> {
+    let (readiness, socket) = (readiness.clone(), socket.clone());
+    loom::thread::spawn(move || {
+        socket.deliver(1);
+        let mut wakers = Vec::new();
+        readiness.set_ready(false, &mut wakers);
+        wake_all(wakers);
+    })
+}
+
 #[test]
 fn a_report_racing_with_a_would_block_is_not_cleared() {
     loom::model(|| {
         // Ready at tick 0, as a new socket is: the reader's first try may find nothing.
         let readiness = Arc::new(Readiness::new());
         let socket = Arc::new(Socket::new());
-        let driver = {
-            let (readiness, socket) = (readiness.clone(), socket.clone());
-            loom::thread::spawn(move || {
-                socket.deliver(1);
-                let mut wakers = Vec::new();
-                readiness.set_ready(false, &mut wakers);
-                wake_all(wakers);
-            })
-        };
+        let driver = deliver_one_byte(&readiness, &socket);
         let mut waiter = Waiter::default();
         // A full read (the buffer holds just the one byte): no clear after it.
         let read = loom::future::block_on(poll_fn(|cx| {
@@ -220,15 +227,7 @@ fn a_report_racing_with_a_try_read_is_kept_for_the_next_wait() {
         // Ready at tick 0, as a new socket is: the first try may find nothing.
         let readiness = Arc::new(Readiness::new());
         let socket = Arc::new(Socket::new());
-        let driver = {
-            let (readiness, socket) = (readiness.clone(), socket.clone());
-            loom::thread::spawn(move || {
-                socket.deliver(1);
-                let mut wakers = Vec::new();
-                readiness.set_ready(false, &mut wakers);
-                wake_all(wakers);
-            })
-        };
+        let driver = deliver_one_byte(&readiness, &socket);
         // `readable()`'s waiter, filed only while the loop waits.
         let mut waiter = Waiter::default();
         let read = loom::future::block_on(poll_fn(|cx| loop {
