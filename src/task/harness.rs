@@ -10,15 +10,14 @@
 use super::current;
 use super::error::JoinError;
 use super::meta::Stamp;
-use super::raw::{Cell, Header, RawTask, Stage};
+use super::raw::{Cell, Header, RawTask};
 use super::state::{Abort, EndPoll, ShutdownClaim, StartPoll, State};
 use super::waker::waker_ref;
 use super::{Notified, Schedule, Task};
 use crate::unwind::{self, UserCode};
 use std::future::Future;
-use std::mem::{self, ManuallyDrop};
+use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
@@ -90,9 +89,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             // the thread's current one (for shields).
             super::coop::budgeted(|| {
                 current::running(self.raw(), || {
-                    // SAFETY: `RUNNING` gives us the stage (field rules in `raw.rs`).
+                    // SAFETY: `RUNNING` gives us the stage (field rules in `raw.rs`), and
+                    // the task is not complete, so it holds the future.
                     let stage = unsafe { &mut *stage };
-                    panic::catch_unwind(AssertUnwindSafe(|| poll_stage(stage, cx)))
+                    // SAFETY: as just said.
+                    panic::catch_unwind(AssertUnwindSafe(|| unsafe { stage.poll_future(cx) }))
                 })
             })
         });
@@ -112,7 +113,13 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         &self,
         result: Result<F::Output, JoinError>,
     ) -> Result<F::Output, JoinError> {
-        let dropped = panic::catch_unwind(AssertUnwindSafe(|| self.set_stage(Stage::Consumed)));
+        let dropped = panic::catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: the caller holds `RUNNING` (so owns the stage) on a task that is not
+            // complete, whose stage holds the future.
+            self.cell()
+                .stage
+                .with_mut(|stage| unsafe { (*stage).drop_future() })
+        }));
         match dropped {
             Ok(()) => result,
             Err(payload) => {
@@ -132,47 +139,36 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         self.complete();
     }
 
-    fn set_stage(&self, stage: Stage<F>) {
-        // SAFETY: every caller owns the stage by the field rules in `raw.rs` (it holds
-        // `RUNNING`, or the task is complete and the caller is the output's owner).
-        self.cell().stage.with_mut(|slot| unsafe { *slot = stage });
-    }
-
     /// Stores the task's result in the stage its future was just dropped from (the
-    /// caller holds `RUNNING`). A plain write: `Consumed` owns nothing, and skipping its
-    /// drop glue is a measured ~16 instructions per task.
+    /// caller holds `RUNNING`).
     fn store_result(&self, result: Result<F::Output, JoinError>) {
-        self.cell().stage.with_mut(|slot| {
-            // SAFETY: the caller owns the stage (field rules in `raw.rs`), and it is
-            // `Consumed` (`drop_future_then` left it so), which holds nothing to drop.
-            unsafe {
-                debug_assert!(matches!(*slot, Stage::Consumed));
-                slot.write(Stage::Finished(result));
-            }
+        self.cell().stage.with_mut(|stage| {
+            // SAFETY: the caller owns the stage (field rules in `raw.rs`), and it holds
+            // nothing: `drop_future_then` dropped the future.
+            unsafe { (*stage).store(result) }
         });
     }
 
-    /// Whether the stage still holds a future or an output. The caller owns the stage.
-    fn stage_is_consumed(&self) -> bool {
-        // SAFETY: as in `set_stage`.
+    /// Moves the output out of a complete task's stage (`Pending` if it is gone). The
+    /// caller owns the stage (field rules in `raw.rs`).
+    fn take_output(&self) -> Poll<Result<F::Output, JoinError>> {
+        // SAFETY: the caller owns the stage, and the task is complete, so it holds the
+        // result.
         self.cell()
             .stage
-            .with(|slot| matches!(unsafe { &*slot }, Stage::Consumed))
-    }
-
-    /// Moves what the stage holds out, leaving it consumed. The caller owns the stage.
-    fn take_stage(&self) -> Stage<F> {
-        // SAFETY: as in `set_stage`.
-        self.cell()
-            .stage
-            .with_mut(|slot| mem::replace(unsafe { &mut *slot }, Stage::Consumed))
+            .with_mut(|stage| unsafe { (*stage).take() })
     }
 
     /// Drops the stored output, if the handle has not taken it. The caller owns the stage.
     fn drop_output(&self) {
         // Looked at in place first: a handle that read the output leaves nothing here.
-        if !self.stage_is_consumed() {
-            unwind::drop_quietly(UserCode::OutputDrop, self.take_stage());
+        // SAFETY: as in `take_output`.
+        let holds_output = self
+            .cell()
+            .stage
+            .with(|stage| unsafe { (*stage).holds_output() });
+        if holds_output {
+            unwind::drop_quietly(UserCode::OutputDrop, self.take_output());
         }
     }
 
@@ -245,9 +241,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         if !self.can_read_output(waker) {
             return;
         }
-        match self.take_stage() {
-            Stage::Finished(output) => *dst = Poll::Ready(output),
-            _ => panic!("JoinHandle polled after it returned Poll::Ready"),
+        match self.take_output() {
+            Poll::Ready(output) => *dst = Poll::Ready(output),
+            Poll::Pending => panic!("JoinHandle polled after it returned Poll::Ready"),
         }
     }
 
@@ -328,9 +324,24 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             self.header().join_waker.with_mut(|_| ());
         }
         // Only a task that was never run to its end still holds its future (a test's task
-        // with no owner list) or a join waker: user code, dropped behind the boundary.
-        if !self.stage_is_consumed() {
-            unwind::drop_quietly(UserCode::FutureDrop, self.take_stage());
+        // with no owner list) or a join waker: user code, dropped behind the boundary. A
+        // complete task's output was dropped or taken by then (`complete`,
+        // `drop_join_handle`).
+        if self.state().load().is_complete() {
+            // SAFETY: as below; a complete task's stage holds the result.
+            let holds_output = self
+                .cell()
+                .stage
+                .with(|stage| unsafe { (*stage).holds_output() });
+            debug_assert!(!holds_output, "a task is freed with its output still in it");
+        } else {
+            unwind::call(UserCode::FutureDrop, || {
+                // SAFETY: no reference remains, so nobody else reaches the stage, and the
+                // task is not complete, so it holds the future.
+                self.cell()
+                    .stage
+                    .with_mut(|stage| unsafe { (*stage).drop_future() })
+            });
         }
         // SAFETY: no reference remains, so nothing else reaches the slot.
         let waker = self
@@ -340,16 +351,5 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         super::drop_any_waker(waker);
         // SAFETY: the cell came from `Box::leak` in `RawTask::new` and no reference remains.
         drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
-    }
-}
-
-/// Polls the future in `stage`, which must still hold it.
-#[inline]
-fn poll_stage<F: Future>(stage: &mut Stage<F>, cx: &mut Context<'_>) -> Poll<F::Output> {
-    match stage {
-        // SAFETY: the future lives in a heap cell that never moves, and it is only ever
-        // dropped in place (`set_stage`), so it stays pinned.
-        Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
-        _ => unreachable!("a task is polled only while its future is present"),
     }
 }

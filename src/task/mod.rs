@@ -37,6 +37,7 @@ mod meta;
 mod raw;
 mod shield;
 mod slot;
+mod stage;
 mod state;
 mod waker;
 

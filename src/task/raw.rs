@@ -16,7 +16,9 @@
 //! - `cell.scheduler`: immutable after construction, shared by every reference.
 //! - `cell.stage`: exclusively owned by whoever set `RUNNING` while the task is not
 //!   `COMPLETE`. After `COMPLETE`, owned by the `JoinHandle` if `JOIN_INTEREST` was set at
-//!   completion, else by the completer (which drops the output at once).
+//!   completion, else by the completer (which drops the output at once). Which of the
+//!   future and the result it holds is `COMPLETE` itself (`stage.rs`). Whoever frees the
+//!   task owns it last.
 //! - `header.join_waker`: while not `COMPLETE`, the `JoinHandle` owns it when `JOIN_WAKER`
 //!   is clear and the completer may read it when set. After `COMPLETE`, the completer reads
 //!   it while `JOIN_WAKER` is set and whoever clears the last of `JOIN_WAKER`/`JOIN_INTEREST`
@@ -26,6 +28,7 @@ use super::error::JoinError;
 use super::harness::Harness;
 use super::list::Links;
 use super::meta::{Meta, Spawn, Stamp};
+use super::stage::Stage;
 use super::state::State;
 use super::Schedule;
 use crate::sync::UnsafeCell;
@@ -40,13 +43,6 @@ pub(crate) struct Header {
     pub(super) owned: Links,
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
     pub(super) meta: Meta,
-}
-
-/// What the task is doing with its future.
-pub(super) enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, JoinError>),
-    Consumed,
 }
 
 #[repr(C)]
@@ -117,7 +113,7 @@ impl RawTask {
                 meta: Meta::new(spawn),
             },
             scheduler,
-            stage: UnsafeCell::new(Stage::Running(future)),
+            stage: UnsafeCell::new(Stage::new(future)),
         });
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         RawTask { ptr }
