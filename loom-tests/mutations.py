@@ -447,6 +447,13 @@ MUTATIONS = [
         "        self.store_result(result);",
         test("join_handle", "a_finished_future_is_dropped_once_before_its_output_is_read"),
     ),
+    Mutation(
+        "the last reference leaves a never-completed future in its stage",
+        "src/task/harness.rs",
+        "        } else {\n            unwind::call(UserCode::FutureDrop, || {",
+        "        } else if false {\n            unwind::call(UserCode::FutureDrop, || {",
+        unit("task::stage::tests::a_task_freed_before_it_ran_drops_its_future_once"),
+    ),
 ]
 
 

@@ -113,4 +113,45 @@ mod tests {
         );
         assert_eq!(stage_size, 16);
     }
+
+    /// Runs nothing: a task given to it is dropped, as by a queue being torn down.
+    struct Unqueued;
+
+    impl crate::task::Schedule for Unqueued {
+        fn schedule(&self, task: crate::task::Notified<Self>) {
+            drop(task);
+        }
+        fn yield_now(&self, task: crate::task::Notified<Self>) {
+            drop(task);
+        }
+        fn release(&self, _: &crate::task::Task<Self>) -> bool {
+            false
+        }
+    }
+
+    /// Counts its drops.
+    struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_task_freed_before_it_ran_drops_its_future_once() {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Counted(drops.clone());
+        let future = async move {
+            let _keep = &counted;
+        };
+        let (task, notified, join) = crate::task::new(future, Unqueued, crate::task::Spawn::here());
+        drop(join);
+        drop(notified);
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // The last reference: the task never completed, so the stage still holds the
+        // future, and freeing the task drops it.
+        drop(task);
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
 }
