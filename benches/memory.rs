@@ -70,6 +70,21 @@ fn per_pending_sleep<E: Executor>(exec: &E) -> f64 {
 
 fn measure<E: Executor>() -> (f64, f64) {
     let (runtime, exec) = E::start(1);
+    measure_on(runtime, exec)
+}
+
+/// corun with `Builder::task_metadata(false)`: tasks keep only their id.
+fn measure_corun_without_metadata() -> (f64, f64) {
+    let runtime = corun::Runtime::builder()
+        .worker_threads(1)
+        .task_metadata(false)
+        .build()
+        .expect("cannot start the corun runtime");
+    let exec = Corun(runtime.handle().clone());
+    measure_on(runtime, exec)
+}
+
+fn measure_on<E: Executor>(runtime: E::Guard, exec: E) -> (f64, f64) {
     // The runtime's own structures come into being with its first task.
     exec.block_on(exec.spawn_joined(async { E::sleep(Duration::from_millis(1)).await }));
     let per_task = per_idle_task(&exec);
@@ -84,6 +99,10 @@ fn main() {
     println!("|---|---|---|");
     for (name, (task, sleep)) in [
         (Corun::NAME, measure::<Corun>()),
+        (
+            "corun, task_metadata(false)",
+            measure_corun_without_metadata(),
+        ),
         (Tokio::NAME, measure::<Tokio>()),
         (AsyncExecutor::NAME, measure::<AsyncExecutor>()),
     ] {

@@ -31,7 +31,7 @@ fn runtime_with(workers: usize, clock_control: bool) -> (Arc<Shared>, Vec<LocalQ
         blocking,
         Box::new(Drivers::new(workers, clock_control).expect("no poller under loom")),
         clock_control,
-        None,
+        Default::default(),
     );
     (Arc::new(shared), queues)
 }

@@ -454,6 +454,13 @@ MUTATIONS = [
         "        } else if false {\n            unwind::call(UserCode::FutureDrop, || {",
         unit("task::stage::tests::a_task_freed_before_it_ran_drops_its_future_once"),
     ),
+    Mutation(
+        "a task with metadata is freed as a bare cell",
+        "src/task/raw.rs",
+        "        if self.header().vtable.meta_offset == 0 {",
+        "        if true || self.header().vtable.meta_offset == 0 {",
+        test("memory", "idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back"),
+    ),
 ]
 
 

@@ -42,22 +42,69 @@ fn two_pending() -> [std::future::Pending<()>; 2] {
 }
 
 #[test]
+fn without_metadata_only_named_tasks_keep_location_parent_and_polls() {
+    let _watchdog = watchdog(LIMIT, "dump_without_metadata");
+    let rt = corun::Runtime::builder()
+        .worker_threads(2)
+        .task_metadata(false)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (named, line) = (Builder::new().name("sleeper").spawn(sleeper()), line!());
+        let dump = dump_until(|dump| {
+            dump.get(named.id())
+                .is_some_and(|task| task.polls() > Some(0) && dump.tasks().len() == 2)
+        })
+        .await;
+        // The named task keeps everything.
+        let kept = dump.get(named.id()).unwrap();
+        assert_eq!(kept.location().unwrap().line(), line);
+        assert_eq!(kept.polls(), Some(1));
+        // Its unnamed child keeps its id and state, nothing else: it is a root.
+        let child = dump
+            .tasks()
+            .iter()
+            .find(|task| task.id() != named.id())
+            .unwrap();
+        assert_eq!(child.name(), None);
+        assert_eq!(child.location(), None);
+        assert_eq!(child.parent(), None);
+        assert_eq!(child.polls(), None);
+        assert_eq!(child.since_last_poll(), None);
+        assert_eq!(child.state(), TaskState::Idle);
+        assert!(dump.roots().any(|root| root.id() == child.id()));
+        let printed = dump.to_string();
+        assert!(
+            printed.contains(&format!("#{} idle\n", child.id())),
+            "{printed}"
+        );
+
+        // Its id is the one its handle and the task itself see.
+        let inner = corun::spawn(async { corun::task::id() });
+        let id = inner.id();
+        assert_eq!(inner.await.unwrap(), Some(id));
+        named.abort();
+        assert!(named.await.unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
 fn a_task_knows_its_name_location_state_and_parent() {
     let _watchdog = watchdog(LIMIT, "dump_basics");
     corun::run(async {
         let (handle, line) = (Builder::new().name("sleeper").spawn(sleeper()), line!());
         let dump = dump_until(|dump| {
             dump.get(handle.id())
-                .is_some_and(|task| task.polls() > 0 && dump.children(task.id()).count() == 1)
+                .is_some_and(|task| task.polls() > Some(0) && dump.children(task.id()).count() == 1)
         })
         .await;
         let sleeper = dump.get(handle.id()).unwrap();
         assert_eq!(sleeper.name(), Some("sleeper"));
-        assert_eq!(sleeper.location().file(), file!());
-        assert_eq!(sleeper.location().line(), line);
+        assert_eq!(sleeper.location().unwrap().file(), file!());
+        assert_eq!(sleeper.location().unwrap().line(), line);
         assert_eq!(sleeper.parent(), None, "spawned from outside any task");
         assert_eq!(sleeper.state(), TaskState::Idle);
-        assert_eq!(sleeper.polls(), 1);
+        assert_eq!(sleeper.polls(), Some(1));
         assert!(sleeper.since_last_poll().is_some());
         let child = dump.children(handle.id()).next().unwrap();
         assert_eq!(child.parent(), Some(handle.id()));
@@ -155,7 +202,10 @@ fn the_tree_of_a_group_with_three_children_and_a_nested_gather() {
         let gathered: Vec<_> = dump.children(first.id()).collect();
         assert_eq!(gathered.len(), 2);
         for task in &gathered {
-            assert_eq!(task.location().line(), *gather_line.lock().unwrap());
+            assert_eq!(
+                task.location().unwrap().line(),
+                *gather_line.lock().unwrap()
+            );
             assert_eq!(dump.children(task.id()).count(), 0);
         }
         for name in ["child-1", "child-2"] {

@@ -23,6 +23,8 @@ const OBJECTS: usize = 100_000;
 /// poll statistics (40 bytes, for dumps), and 112 once its stage stopped paying a word for
 /// its tag (`task/stage.rs`); tokio's takes 128 in the same measurement.
 const MAX_PER_IDLE_TASK: f64 = 112.0;
+/// On a runtime built with `task_metadata(false)`: the task without those 32 bytes.
+const MAX_PER_IDLE_TASK_WITHOUT_METADATA: f64 = 80.0;
 const MAX_PER_PENDING_SLEEP: f64 = 96.0;
 
 /// Bookkeeping that does not grow with the objects (a queue's current block, a slab's
@@ -47,23 +49,7 @@ fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
     // task; what is measured is what each further task adds.
     rt.block_on(rt.spawn(async {})).unwrap();
 
-    // Idle tasks: spawned, polled once, waiting for a wake that never comes.
-    let before = live_bytes();
-    let polled = Latch::new(OBJECTS);
-    let handles: Vec<_> = (0..OBJECTS)
-        .map(|_| {
-            let polled = polled.clone();
-            rt.spawn(async move {
-                polled.count_down();
-                std::future::pending::<()>().await
-            })
-        })
-        .collect();
-    polled.wait();
-    let with_handles = live_bytes();
-    let handle_bytes = (handles.capacity() * std::mem::size_of::<corun::JoinHandle<()>>()) as isize;
-    // What the runtime holds per task (the handle Vec is the test's own).
-    let per_task = per_object(before, with_handles - handle_bytes);
+    let (per_task, handles) = idle_tasks(&rt);
 
     // Pending boxed sleeps, registered with the timer.
     let per_sleep = rt.block_on(async {
@@ -103,9 +89,57 @@ fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
 
     drop(handles);
     drop(rt);
+
+    // Without metadata, each task is 32 bytes smaller.
+    let rt = corun::Runtime::builder()
+        .worker_threads(1)
+        .task_metadata(false)
+        .build()
+        .unwrap();
+    rt.block_on(rt.spawn(async {})).unwrap();
+    let (per_lean_task, handles) = idle_tasks(&rt);
+    eprintln!("per idle task without metadata: {per_lean_task:.1} bytes");
+    assert!(
+        within(per_lean_task, MAX_PER_IDLE_TASK_WITHOUT_METADATA),
+        "{per_lean_task:.3} bytes per idle task without metadata"
+    );
+    // A named task keeps its metadata whatever the runtime says; it is freed as what it
+    // is (the check below would see a name or a meta left behind).
+    let named: Vec<_> = (0..100)
+        .map(|i| {
+            corun::task::Builder::new()
+                .name(format!("named-{i}"))
+                .spawn_on(std::future::pending::<()>(), rt.handle())
+        })
+        .collect();
+    drop(named);
+    drop(handles);
+    drop(rt);
+
     let left = live_bytes() - at_start;
     assert!(
         left as f64 <= FIXED_ALLOWANCE,
-        "the dropped runtime kept {left} bytes"
+        "the dropped runtimes kept {left} bytes"
     );
+}
+
+/// Spawns `OBJECTS` tasks that are polled once and then wait for a wake that never
+/// comes; returns what the runtime holds per task, and their handles.
+fn idle_tasks(rt: &corun::Runtime) -> (f64, Vec<corun::JoinHandle<()>>) {
+    let before = live_bytes();
+    let polled = Latch::new(OBJECTS);
+    let handles: Vec<_> = (0..OBJECTS)
+        .map(|_| {
+            let polled = polled.clone();
+            rt.spawn(async move {
+                polled.count_down();
+                std::future::pending::<()>().await
+            })
+        })
+        .collect();
+    polled.wait();
+    let with_handles = live_bytes();
+    let handle_bytes = (handles.capacity() * std::mem::size_of::<corun::JoinHandle<()>>()) as isize;
+    // What the runtime holds per task (the handle Vec is the test's own).
+    (per_object(before, with_handles - handle_bytes), handles)
 }

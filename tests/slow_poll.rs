@@ -21,8 +21,8 @@ fn recording(threshold: Duration, workers: usize) -> (corun::Runtime, Seen) {
                 seen.lock().unwrap().push((
                     poll.id(),
                     poll.name().map(str::to_owned),
-                    poll.location().file().to_owned(),
-                    poll.location().line(),
+                    poll.location().unwrap().file().to_owned(),
+                    poll.location().unwrap().line(),
                     poll.duration(),
                 ));
             }
@@ -93,4 +93,28 @@ fn a_panicking_callback_does_not_kill_the_worker() {
     assert_eq!(sum, 55);
     drop(rt);
     assert_eq!(*calls.lock().unwrap(), 2);
+}
+
+#[test]
+fn without_metadata_a_slow_poll_names_its_task_by_id() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let rt = corun::Runtime::builder()
+        .worker_threads(1)
+        .task_metadata(false)
+        .on_slow_poll(Duration::from_millis(25), {
+            let seen = seen.clone();
+            move |poll| {
+                let name = poll.name().map(str::to_owned);
+                seen.lock()
+                    .unwrap()
+                    .push((poll.id(), name, poll.location()));
+            }
+        })
+        .build()
+        .unwrap();
+    let task = rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) });
+    let id = task.id();
+    rt.block_on(task).unwrap();
+    drop(rt);
+    assert_eq!(*seen.lock().unwrap(), [(id, None, None)]);
 }

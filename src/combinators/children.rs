@@ -281,10 +281,7 @@ where
                 index: index as u32,
                 urgent: true,
             };
-            let spawn = Spawn {
-                name: None,
-                location: self.location,
-            };
+            let spawn = Spawn::new(None, self.location);
             let tracked = Tracked {
                 future,
                 listing,

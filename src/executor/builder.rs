@@ -3,6 +3,7 @@
 use super::blocking::{BlockingConfig, BlockingPool};
 use super::idle::MAX_WORKERS;
 use super::runtime::Runtime;
+use super::shared::Observe;
 use super::slow_poll::{SlowPoll, SlowPollHook};
 use crate::drivers::Drivers;
 use std::fmt;
@@ -30,7 +31,7 @@ pub struct Builder {
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
     start_paused: bool,
-    slow_poll: Option<SlowPollHook>,
+    observe: Observe,
 }
 
 impl Builder {
@@ -49,7 +50,7 @@ impl Builder {
             max_blocking_threads: 512,
             thread_keep_alive: Duration::from_secs(10),
             start_paused: false,
-            slow_poll: None,
+            observe: Observe::default(),
         }
     }
 
@@ -170,10 +171,37 @@ impl Builder {
         threshold: Duration,
         callback: impl Fn(&SlowPoll<'_>) + Send + Sync + 'static,
     ) -> &mut Builder {
-        self.slow_poll = Some(SlowPollHook {
+        self.observe.slow_poll = Some(SlowPollHook {
             threshold,
             callback: Arc::new(callback),
         });
+        self
+    }
+
+    /// Whether every task keeps its metadata: its parent, spawn location, name and poll
+    /// statistics, for [`Handle::dump`](crate::Handle::dump) and [`SlowPoll`] reports
+    /// (default: `true`). They cost 32 bytes a task. With `false`, a task keeps only its
+    /// [`Id`](crate::task::Id), unless it is given a name
+    /// ([`task::Builder::name`](crate::task::Builder::name)): for a program that holds
+    /// millions of idle tasks, at 80 bytes each instead of 112 (BENCHMARKS.md). Its dump
+    /// entries and slow-poll reports then have no location, parent or poll count.
+    ///
+    /// ```
+    /// let rt = corun::Runtime::builder().task_metadata(false).build().unwrap();
+    /// rt.block_on(async {
+    ///     let plain = corun::spawn(std::future::pending::<()>());
+    ///     let named = corun::task::Builder::new()
+    ///         .name("kept")
+    ///         .spawn(std::future::pending::<()>());
+    ///     let dump = corun::Handle::current().dump();
+    ///     assert_eq!(dump.get(plain.id()).unwrap().location(), None);
+    ///     assert_eq!(dump.get(named.id()).unwrap().location().unwrap().file(), file!());
+    ///     plain.abort();
+    ///     named.abort();
+    /// });
+    /// ```
+    pub fn task_metadata(&mut self, keep: bool) -> &mut Builder {
+        self.observe.task_metadata = keep;
         self
     }
 
@@ -213,7 +241,7 @@ impl Builder {
             blocking,
             drivers,
             self.start_paused,
-            self.slow_poll.clone(),
+            self.observe.clone(),
         )
     }
 }
@@ -237,7 +265,8 @@ impl fmt::Debug for Builder {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.thread_keep_alive)
             .field("start_paused", &self.start_paused)
-            .field("slow_poll", &self.slow_poll)
+            .field("slow_poll", &self.observe.slow_poll)
+            .field("task_metadata", &self.observe.task_metadata)
             .finish()
     }
 }

@@ -5,8 +5,7 @@ use super::builder::Builder;
 use super::context;
 use super::driver::Driver;
 use super::handle::{EnterGuard, Handle};
-use super::shared::Shared;
-use super::slow_poll::SlowPollHook;
+use super::shared::{Observe, Shared};
 use super::worker;
 use crate::sync::deque::Worker as LocalQueue;
 use crate::sync::{thread, Arc};
@@ -72,7 +71,7 @@ impl Runtime {
         blocking: BlockingPool,
         driver: Box<dyn Driver>,
         clock_control: bool,
-        slow_poll: Option<SlowPollHook>,
+        observe: Observe,
     ) -> io::Result<Runtime> {
         let queues: Vec<LocalQueue<_>> = (0..num_workers).map(|_| LocalQueue::new_fifo()).collect();
         let stealers = queues.iter().map(LocalQueue::stealer).collect();
@@ -82,7 +81,7 @@ impl Runtime {
                 blocking,
                 driver,
                 clock_control,
-                slow_poll,
+                observe,
             )),
         };
         // If a thread fails to start, dropping `runtime` stops the ones already running.

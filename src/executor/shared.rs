@@ -49,8 +49,26 @@ pub(crate) struct Shared {
     /// The runtime was built with a clock that can be paused: work outside the workers is
     /// counted busy in `idle` for the quiescence check. Off, that counting costs nothing.
     pub(super) clock_control: bool,
+    /// What the runtime records for looking inside it.
+    pub(super) observe: Observe,
+}
+
+/// What a runtime records so that it can be looked inside: set by the builder.
+#[derive(Clone, Debug)]
+pub(crate) struct Observe {
     /// `Builder::on_slow_poll`'s hook; read once by each worker at its start.
-    pub(super) slow_poll: Option<SlowPollHook>,
+    pub(crate) slow_poll: Option<SlowPollHook>,
+    /// `Builder::task_metadata`: whether an unnamed task keeps its `Meta`.
+    pub(crate) task_metadata: bool,
+}
+
+impl Default for Observe {
+    fn default() -> Observe {
+        Observe {
+            slow_poll: None,
+            task_metadata: true,
+        }
+    }
 }
 
 pub(super) struct Remote {
@@ -82,7 +100,7 @@ impl Shared {
         blocking: BlockingPool,
         driver: Box<dyn Driver>,
         clock_control: bool,
-        slow_poll: Option<SlowPollHook>,
+        observe: Observe,
     ) -> Shared {
         let num_workers = stealers.len();
         // Any worker may become the driving one, so each parker knows the poller.
@@ -108,7 +126,7 @@ impl Shared {
             shutdown: CachePadded::new(AtomicBool::new(false)),
             lifo_watch: CachePadded::new(AtomicUsize::new(lifo::NO_WATCH)),
             clock_control,
-            slow_poll,
+            observe,
         }
     }
 
@@ -118,11 +136,19 @@ impl Shared {
 
     /// Spawns `future` as a task owned by this runtime. (An associated function rather than
     /// a method: `self: &Arc<Self>` is not a valid receiver for loom's `Arc`.)
-    pub(super) fn spawn<F>(this: &Arc<Self>, future: F, spawn: task::Spawn) -> JoinHandle<F::Output>
+    #[inline]
+    pub(super) fn spawn<F>(
+        this: &Arc<Self>,
+        future: F,
+        mut spawn: task::Spawn,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        if !this.observe.task_metadata {
+            spawn.record_only_if_named();
+        }
         let (task, notified, join) = task::new(future, this.clone(), spawn);
         if let Some(notified) = this.owned.bind(task, notified) {
             this.schedule_task(notified, Origin::Spawn);

@@ -45,7 +45,7 @@ use std::time::{Duration, Instant};
 pub struct SlowPoll<'a> {
     id: Id,
     name: Option<&'a str>,
-    location: &'static Location<'static>,
+    location: Option<&'static Location<'static>>,
     duration: Duration,
 }
 
@@ -60,8 +60,9 @@ impl<'a> SlowPoll<'a> {
         self.name
     }
 
-    /// Where the task was spawned.
-    pub fn location(&self) -> &'static Location<'static> {
+    /// Where the task was spawned; `None` if it keeps no metadata (an unnamed task on a
+    /// runtime built with [`Builder::task_metadata(false)`](crate::Builder::task_metadata)).
+    pub fn location(&self) -> Option<&'static Location<'static>> {
         self.location
     }
 
@@ -77,11 +78,11 @@ impl fmt::Display for SlowPoll<'_> {
         if let Some(name) = self.name {
             write!(f, " {name:?}")?;
         }
-        write!(
-            f,
-            " held its worker for {:?}, spawned at {}",
-            self.duration, self.location
-        )
+        write!(f, " held its worker for {:?}", self.duration)?;
+        match self.location {
+            Some(location) => write!(f, ", spawned at {location}"),
+            None => Ok(()),
+        }
     }
 }
 

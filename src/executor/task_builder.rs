@@ -92,9 +92,6 @@ impl Builder {
     /// What the task will know about itself: the name, and the caller's location.
     #[track_caller]
     pub(crate) fn into_spawn(self) -> Spawn {
-        Spawn {
-            name: self.name.map(Name::boxed),
-            location: Location::caller(),
-        }
+        Spawn::new(self.name.map(Name::boxed), Location::caller())
     }
 }

@@ -102,7 +102,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
         Worker {
             cx: &cx,
             lifo: &cx.shared.remotes[index].lifo,
-            slow_poll: cx.shared.slow_poll.as_ref(),
+            slow_poll: cx.shared.observe.slow_poll.as_ref(),
             stamp: Stamp::at(pacer.last_check()),
             pacer,
             polls: 0,

@@ -48,7 +48,7 @@ impl AbortHandle {
     /// });
     /// ```
     pub fn id(&self) -> crate::task::Id {
-        self.raw.header().meta.id()
+        self.raw.header().id
     }
 
     /// True once the task has finished.

@@ -8,7 +8,7 @@
 
 use super::list::OwnedTasks;
 use super::meta::{Id, Stamp};
-use super::raw::Header;
+use super::raw::RawTask;
 use super::Schedule;
 use std::collections::HashMap;
 use std::fmt;
@@ -47,9 +47,9 @@ pub struct TaskInfo {
     id: Id,
     parent: Option<Id>,
     name: Option<String>,
-    location: &'static Location<'static>,
+    location: Option<&'static Location<'static>>,
     state: TaskState,
-    polls: u32,
+    polls: Option<u32>,
     since_last_poll: Option<Duration>,
 }
 
@@ -108,15 +108,22 @@ impl TaskDump {
 }
 
 impl TaskInfo {
-    fn read(header: &Header, now: Stamp) -> Option<TaskInfo> {
+    fn read(task: &RawTask, now: Stamp) -> Option<TaskInfo> {
+        let header = task.header();
         let state = header.state.load().dump_state()?;
-        let meta = &header.meta;
-        let (polls, since_last_poll) = meta.polls(now);
+        let meta = task.meta();
+        let (polls, since_last_poll) = match meta {
+            Some(meta) => {
+                let (polls, since) = meta.polls(now);
+                (Some(polls), since)
+            }
+            None => (None, None),
+        };
         Some(TaskInfo {
-            id: meta.id(),
-            parent: meta.parent(),
-            name: meta.name().map(str::to_owned),
-            location: meta.location(),
+            id: header.id,
+            parent: meta.and_then(|meta| meta.parent()),
+            name: meta.and_then(|meta| meta.name()).map(str::to_owned),
+            location: meta.map(|meta| meta.location()),
             state,
             polls,
             since_last_poll,
@@ -128,7 +135,8 @@ impl TaskInfo {
         self.id
     }
 
-    /// The task that spawned it, if it was spawned from inside one.
+    /// The task that spawned it, if it was spawned from inside one (and the task keeps
+    /// its metadata: see [`Builder::task_metadata`](crate::Builder::task_metadata)).
     pub fn parent(&self) -> Option<Id> {
         self.parent
     }
@@ -138,8 +146,9 @@ impl TaskInfo {
         self.name.as_deref()
     }
 
-    /// Where it was spawned.
-    pub fn location(&self) -> &'static Location<'static> {
+    /// Where it was spawned; `None` if the task keeps no metadata (an unnamed task on a
+    /// runtime built with [`Builder::task_metadata(false)`](crate::Builder::task_metadata)).
+    pub fn location(&self) -> Option<&'static Location<'static>> {
         self.location
     }
 
@@ -148,13 +157,14 @@ impl TaskInfo {
         self.state
     }
 
-    /// How many times it was polled (wrapping at 2^32).
-    pub fn polls(&self) -> u32 {
+    /// How many times it was polled (wrapping at 2^32); `None` if the task keeps no
+    /// metadata (see [`location`](TaskInfo::location)).
+    pub fn polls(&self) -> Option<u32> {
         self.polls
     }
 
     /// How long ago its last poll started, to the millisecond; `None` if a worker never
-    /// polled it.
+    /// polled it, or the task keeps no metadata.
     pub fn since_last_poll(&self) -> Option<Duration> {
         self.since_last_poll
     }
@@ -172,12 +182,18 @@ impl fmt::Display for TaskInfo {
             TaskState::Running => "running",
             TaskState::Cancelling => "cancelling",
         };
-        let plural = if self.polls == 1 { "" } else { "s" };
-        write!(f, " {state}, {} poll{plural}", self.polls)?;
+        write!(f, " {state}")?;
+        if let Some(polls) = self.polls {
+            let plural = if polls == 1 { "" } else { "s" };
+            write!(f, ", {polls} poll{plural}")?;
+        }
         if let Some(since) = self.since_last_poll {
             write!(f, ", last {since:?} ago")?;
         }
-        write!(f, ", spawned at {}", self.location)
+        match self.location {
+            Some(location) => write!(f, ", spawned at {location}"),
+            None => Ok(()),
+        }
     }
 }
 

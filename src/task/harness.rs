@@ -9,8 +9,9 @@
 
 use super::current;
 use super::error::JoinError;
+use super::meta::Meta;
 use super::meta::Stamp;
-use super::raw::{Cell, Header, RawTask};
+use super::raw::{Cell, Header, RawTask, Recorded};
 use super::state::{Abort, EndPoll, ShutdownClaim, StartPoll, State};
 use super::waker::waker_ref;
 use super::{Notified, Schedule, Task};
@@ -37,6 +38,17 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { self.cell.as_ref() }
     }
 
+    /// The task's meta, if it keeps one: as `RawTask::meta`, at an offset known here.
+    #[inline]
+    fn meta(&self) -> Option<&Meta> {
+        if self.header().vtable.meta_offset == 0 {
+            return None;
+        }
+        // SAFETY: a task whose vtable has a meta offset is a `Recorded<F, S>` (`RawTask::new`),
+        // and `cell` points to the whole allocation, alive while the caller's reference is.
+        Some(unsafe { &(*self.cell.cast::<Recorded<F, S>>().as_ptr()).meta })
+    }
+
     fn header(&self) -> &Header {
         &self.cell().header
     }
@@ -54,7 +66,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     pub(super) fn poll(self, stamp: Stamp) {
         match self.state().start_poll() {
             StartPoll::Poll => {
-                self.header().meta.record_poll(stamp);
+                if let Some(meta) = self.meta() {
+                    meta.record_poll(stamp);
+                }
                 self.poll_running()
             }
             StartPoll::Cancel => self.cancel_and_complete(),
@@ -349,7 +363,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             .join_waker
             .with_mut(|slot| unsafe { (*slot).take() });
         super::drop_any_waker(waker);
-        // SAFETY: the cell came from `Box::leak` in `RawTask::new` and no reference remains.
-        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+        // SAFETY: no reference remains, and the task is a `Cell<F, S>` (`from_raw`).
+        unsafe { self.raw().free::<F, S>() };
     }
 }

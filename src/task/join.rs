@@ -79,7 +79,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn id(&self) -> crate::task::Id {
-        self.raw.header().meta.id()
+        self.raw.header().id
     }
 
     /// True once the task has finished (returned, panicked or been cancelled): awaiting

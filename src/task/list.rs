@@ -116,15 +116,14 @@ impl<S: Schedule> OwnedTasks<S> {
     /// Calls `f` with each listed task, one shard at a time under its lock: the list's
     /// references keep every task alive while `f` reads it, and a task is seen once (it
     /// cannot move between shards). `f` must not spawn or complete tasks of this list.
-    pub(super) fn for_each(&self, mut f: impl FnMut(&Header)) {
+    pub(super) fn for_each(&self, mut f: impl FnMut(&RawTask)) {
         for shard in self.shards.iter() {
             let shard = shard.lock();
             let mut next = shard.head;
             while let Some(task) = next {
-                // SAFETY: `task` is listed (the list's reference keeps it alive) and we hold
-                // its shard's lock, under which its links are read.
-                let header = unsafe { task.as_ref() };
-                f(header);
+                // SAFETY: `task` is listed: the list's reference keeps it alive while we
+                // hold its shard's lock, and `f` gets it only by reference, for its call.
+                f(&unsafe { RawTask::from_raw(task) });
                 // SAFETY: as above.
                 next = unsafe { links(task).next.with(|next| *next) };
             }

@@ -1,6 +1,8 @@
-//! What a task knows about itself, for dumps and slow-poll reports: its id, its name,
-//! where it was spawned, which task spawned it, and how often and how lately it was
-//! polled.
+//! What a task knows about itself, for dumps and slow-poll reports: its id (in every
+//! task's header), and, unless its runtime was built with
+//! [`Builder::task_metadata(false)`](crate::Builder::task_metadata) and it has no name, its
+//! [`Meta`]: its name, where it was spawned, which task spawned it, and how often and how
+//! lately it was polled (32 bytes after the rest of the task, see `raw.rs`).
 //!
 //! All of it but the poll statistics is written once, at spawn, before the task is shared,
 //! and never changes. The statistics are written only by the task's poller (it holds
@@ -43,7 +45,7 @@ pub struct Id(NonZeroU64);
 /// });
 /// ```
 pub fn id() -> Option<Id> {
-    current::task().map(|task| task.header().meta.id)
+    current::task().map(|task| task.header().id)
 }
 
 /// Ids are handed to each thread in blocks, so a spawn does not touch a shared counter.
@@ -56,7 +58,7 @@ thread_local! {
 
 impl Id {
     #[inline]
-    fn next() -> Id {
+    pub(super) fn next() -> Id {
         let id = IDS.with(|ids| {
             let (mut next, mut end) = ids.get();
             if next == end {
@@ -87,21 +89,38 @@ impl fmt::Debug for Id {
     }
 }
 
-/// What the spawner says about a new task. Two words, moved down the spawn path.
+/// What the spawner says about a new task, moved down the spawn path.
 #[derive(Debug)]
 pub(crate) struct Spawn {
     pub(crate) name: Option<Box<Name>>,
     pub(crate) location: &'static Location<'static>,
+    /// Whether the task gets its [`Meta`]; always, if it has a name.
+    recorded: bool,
 }
 
 impl Spawn {
-    /// An unnamed task spawned at the caller's location.
+    /// An unnamed task spawned at the caller's location, with its [`Meta`].
     #[track_caller]
     pub(crate) fn here() -> Spawn {
+        Spawn::new(None, Location::caller())
+    }
+
+    /// A task with `name` spawned at `location`, with its [`Meta`].
+    pub(crate) fn new(name: Option<Box<Name>>, location: &'static Location<'static>) -> Spawn {
         Spawn {
-            name: None,
-            location: Location::caller(),
+            name,
+            location,
+            recorded: true,
         }
+    }
+
+    /// For a runtime that keeps metadata only for named tasks.
+    pub(crate) fn record_only_if_named(&mut self) {
+        self.recorded = self.name.is_some();
+    }
+
+    pub(super) fn is_recorded(&self) -> bool {
+        self.recorded
     }
 }
 
@@ -116,7 +135,6 @@ impl Name {
 }
 
 pub(super) struct Meta {
-    id: Id,
     parent: Option<Id>,
     location: &'static Location<'static>,
     name: Option<Box<Name>>,
@@ -159,16 +177,11 @@ impl Meta {
     #[inline]
     pub(super) fn new(spawn: Spawn) -> Meta {
         Meta {
-            id: Id::next(),
-            parent: current::task().map(|parent| parent.header().meta.id),
+            parent: current::task().map(|parent| parent.header().id),
             location: spawn.location,
             name: spawn.name,
             stats: AtomicU64::new(0),
         }
-    }
-
-    pub(super) fn id(&self) -> Id {
-        self.id
     }
 
     pub(super) fn parent(&self) -> Option<Id> {

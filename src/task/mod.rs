@@ -186,15 +186,17 @@ pub(crate) struct MetaRef(RawTask);
 
 impl MetaRef {
     pub(crate) fn id(&self) -> Id {
-        self.0.header().meta.id()
+        self.0.header().id
     }
 
+    /// `None` if it has no name, or no meta at all.
     pub(crate) fn name(&self) -> Option<&str> {
-        self.0.header().meta.name()
+        self.0.meta().and_then(|meta| meta.name())
     }
 
-    pub(crate) fn location(&self) -> &'static Location<'static> {
-        self.0.header().meta.location()
+    /// `None` if the task keeps no meta (`Builder::task_metadata(false)`).
+    pub(crate) fn location(&self) -> Option<&'static Location<'static>> {
+        self.0.meta().map(|meta| meta.location())
     }
 }
 

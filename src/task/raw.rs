@@ -1,7 +1,10 @@
 //! The task allocation and its type-erased handle.
 //!
 //! A task is one heap allocation, a `#[repr(C)]` [`Cell`] whose first field is the
-//! [`Header`]. Everything that does not depend on the future's type (the state word, the
+//! [`Header`], or, for a task that keeps its [`Meta`] (the default), a [`Recorded`]: the
+//! same cell with the meta after it. The vtable says which (`meta_offset`), so the code
+//! that polls and joins a task is the same for both; only reading the meta and freeing
+//! differ. Everything that does not depend on the future's type (the state word, the
 //! join waker) lives in the header; everything that does is reached through the header's
 //! [`Vtable`], monomorphised per future and scheduler type. [`RawTask`] is the
 //! `NonNull<Header>` every handle (`Task`, `Notified`, `JoinHandle`, `AbortHandle`, the
@@ -9,8 +12,9 @@
 //!
 //! # Fields in the task, and who may touch them
 //! - `header.state`: atomic, anyone holding a reference.
-//! - `header.meta`: immutable after construction, but for its poll statistics, which only
-//!   the holder of `RUNNING` writes (`meta.rs`).
+//! - `header.id`: immutable.
+//! - the meta (`RawTask::meta`): immutable after construction, but for its poll
+//!   statistics, which only the holder of `RUNNING` writes (`meta.rs`).
 //! - `header.owned`: the owner list's links, only touched under the lock of the task's
 //!   shard of that list (`list.rs`).
 //! - `cell.scheduler`: immutable after construction, shared by every reference.
@@ -27,12 +31,13 @@
 use super::error::JoinError;
 use super::harness::Harness;
 use super::list::Links;
-use super::meta::{Meta, Spawn, Stamp};
+use super::meta::{Id, Meta, Spawn, Stamp};
 use super::stage::Stage;
 use super::state::State;
 use super::Schedule;
 use crate::sync::UnsafeCell;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::task::{Poll, Waker};
 
@@ -42,7 +47,7 @@ pub(crate) struct Header {
     pub(super) vtable: &'static Vtable,
     pub(super) owned: Links,
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
-    pub(super) meta: Meta,
+    pub(super) id: Id,
 }
 
 #[repr(C)]
@@ -50,6 +55,32 @@ pub(super) struct Cell<F: Future, S> {
     pub(super) header: Header,
     pub(super) scheduler: S,
     pub(super) stage: UnsafeCell<Stage<F>>,
+}
+
+impl<F: Future, S> Cell<F, S> {
+    #[inline]
+    fn new(future: F, scheduler: S, vtable: &'static Vtable) -> Cell<F, S> {
+        Cell {
+            header: Header {
+                state: State::new(),
+                vtable,
+                owned: Links::new(),
+                join_waker: UnsafeCell::new(None),
+                id: Id::next(),
+            },
+            scheduler,
+            stage: UnsafeCell::new(Stage::new(future)),
+        }
+    }
+}
+
+/// A task that keeps its [`Meta`]: the cell, then the meta. `#[repr(C)]`, so the cell is
+/// at offset zero (a pointer to it is a pointer to the header) and the meta lies
+/// `Vtable::meta_offset` bytes after the header, past the whole cell.
+#[repr(C)]
+pub(super) struct Recorded<F: Future, S> {
+    cell: Cell<F, S>,
+    pub(super) meta: Meta,
 }
 
 /// The operations that need the future's or the scheduler's type.
@@ -68,10 +99,17 @@ pub(super) struct Vtable {
     pub(super) abort: unsafe fn(NonNull<Header>),
     /// Shutdown: cancels an idle task on the calling thread.
     pub(super) shutdown: unsafe fn(NonNull<Header>),
+    /// Where the meta lies after the header; 0 if the task is a bare `Cell`, with none.
+    pub(super) meta_offset: usize,
 }
 
-fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
-    &Vtable {
+/// The two vtables of a future and scheduler type: as constants, so that a reference to
+/// one is `'static`.
+struct Vtables<F, S>(PhantomData<(F, S)>);
+
+impl<F: Future, S: Schedule> Vtables<F, S> {
+    /// Of a bare `Cell<F, S>`.
+    const BARE: Vtable = Vtable {
         poll: poll::<F, S>,
         schedule: schedule::<F, S>,
         dealloc: dealloc::<F, S>,
@@ -79,7 +117,14 @@ fn vtable<F: Future, S: Schedule>() -> &'static Vtable {
         drop_join_handle: drop_join_handle::<F, S>,
         abort: abort::<F, S>,
         shutdown: shutdown::<F, S>,
-    }
+        meta_offset: 0,
+    };
+
+    /// Of a `Recorded<F, S>`: the same operations, and where its meta lies.
+    const RECORDED: Vtable = Vtable {
+        meta_offset: std::mem::offset_of!(Recorded<F, S>, meta),
+        ..Self::BARE
+    };
 }
 
 /// A pointer to a live task. Copying it does not take a reference: the wrapper types that
@@ -104,19 +149,46 @@ impl RawTask {
         F::Output: Send + 'static,
         S: Schedule,
     {
-        let cell = Box::new(Cell {
-            header: Header {
-                state: State::new(),
-                vtable: vtable::<F, S>(),
-                owned: Links::new(),
-                join_waker: UnsafeCell::new(None),
+        // Each task built in its box, so that the future is moved once.
+        let ptr = if spawn.is_recorded() {
+            let task = Box::new(Recorded {
+                cell: Cell::new(future, scheduler, &Vtables::<F, S>::RECORDED),
                 meta: Meta::new(spawn),
-            },
-            scheduler,
-            stage: UnsafeCell::new(Stage::new(future)),
-        });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+            });
+            NonNull::from(Box::leak(task)).cast::<Header>()
+        } else {
+            let task = Box::new(Cell::new(future, scheduler, &Vtables::<F, S>::BARE));
+            NonNull::from(Box::leak(task)).cast::<Header>()
+        };
         RawTask { ptr }
+    }
+
+    /// Frees a task's allocation, dropping its meta if it has one; its stage and join
+    /// waker were emptied.
+    ///
+    /// # Safety
+    /// No reference to the task remains, and it is a `Cell<F, S>` (or a `Recorded`).
+    #[inline]
+    pub(super) unsafe fn free<F: Future, S>(self) {
+        if self.header().vtable.meta_offset == 0 {
+            // SAFETY: a task without meta is a `Cell<F, S>` from `Box::leak` in `new`.
+            drop(unsafe { Box::from_raw(self.ptr.cast::<Cell<F, S>>().as_ptr()) });
+        } else {
+            // SAFETY: a task with meta is a `Recorded<F, S>` from `Box::leak` in `new`.
+            drop(unsafe { Box::from_raw(self.ptr.cast::<Recorded<F, S>>().as_ptr()) });
+        }
+    }
+
+    /// The task's meta, if it keeps one.
+    pub(super) fn meta(&self) -> Option<&Meta> {
+        let offset = self.header().vtable.meta_offset;
+        if offset == 0 {
+            return None;
+        }
+        // SAFETY: a non-zero offset is only installed in the vtable of a `Recorded`, whose
+        // meta lies that far after its header; `ptr` came from the whole allocation, and
+        // the caller's reference keeps it alive for as long as `&self` lives.
+        Some(unsafe { &*self.ptr.as_ptr().cast::<u8>().add(offset).cast::<Meta>() })
     }
 
     /// # Safety

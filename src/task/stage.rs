@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn the_slot_is_as_large_as_the_larger_of_future_and_result() {
-        let captured = std::sync::Arc::new(0u8);
+        let captured = crate::sync::Arc::new(0u8);
         let future = async move {
             let _keep = &captured;
             std::future::pending::<()>().await
@@ -130,17 +130,17 @@ mod tests {
     }
 
     /// Counts its drops.
-    struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    struct Counted(crate::sync::Arc<crate::sync::atomic::AtomicUsize>);
 
     impl Drop for Counted {
         fn drop(&mut self) {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.0.fetch_add(1, crate::sync::atomic::Ordering::SeqCst);
         }
     }
 
     #[test]
     fn a_task_freed_before_it_ran_drops_its_future_once() {
-        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let drops = crate::sync::Arc::new(crate::sync::atomic::AtomicUsize::new(0));
         let counted = Counted(drops.clone());
         let future = async move {
             let _keep = &counted;
@@ -148,10 +148,10 @@ mod tests {
         let (task, notified, join) = crate::task::new(future, Unqueued, crate::task::Spawn::here());
         drop(join);
         drop(notified);
-        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(drops.load(crate::sync::atomic::Ordering::SeqCst), 0);
         // The last reference: the task never completed, so the stage still holds the
         // future, and freeing the task drops it.
         drop(task);
-        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(drops.load(crate::sync::atomic::Ordering::SeqCst), 1);
     }
 }
