@@ -461,6 +461,13 @@ MUTATIONS = [
         "        if true || self.header().vtable.meta_offset == 0 {",
         test("memory", "idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back"),
     ),
+    Mutation(
+        "a named task's site forgets to free its name",
+        "src/task/site.rs",
+        "        if let Some(ptr) = self.named_ptr() {",
+        "        if let Some(ptr) = self.named_ptr().filter(|_| false) {",
+        test("memory", "idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back"),
+    ),
 ]
 
 

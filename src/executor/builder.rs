@@ -180,10 +180,10 @@ impl Builder {
 
     /// Whether every task keeps its metadata: its parent, spawn location, name and poll
     /// statistics, for [`Handle::dump`](crate::Handle::dump) and [`SlowPoll`] reports
-    /// (default: `true`). They cost 32 bytes a task. With `false`, a task keeps only its
+    /// (default: `true`). They cost 24 bytes a task. With `false`, a task keeps only its
     /// [`Id`](crate::task::Id), unless it is given a name
     /// ([`task::Builder::name`](crate::task::Builder::name)): for a program that holds
-    /// millions of idle tasks, at 80 bytes each instead of 112 (BENCHMARKS.md). Its dump
+    /// millions of idle tasks, at 80 bytes each instead of 104 (BENCHMARKS.md). Its dump
     /// entries and slow-poll reports then have no location, parent or poll count.
     ///
     /// ```

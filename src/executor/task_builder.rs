@@ -1,7 +1,7 @@
 //! `task::Builder`: spawning a task with a name.
 
 use super::handle::Handle;
-use crate::task::{JoinHandle, Name, Spawn};
+use crate::task::{JoinHandle, Spawn};
 use std::future::Future;
 use std::panic::Location;
 
@@ -92,6 +92,6 @@ impl Builder {
     /// What the task will know about itself: the name, and the caller's location.
     #[track_caller]
     pub(crate) fn into_spawn(self) -> Spawn {
-        Spawn::new(self.name.map(Name::boxed), Location::caller())
+        Spawn::new(self.name, Location::caller())
     }
 }

@@ -2,7 +2,7 @@
 //! task's header), and, unless its runtime was built with
 //! [`Builder::task_metadata(false)`](crate::Builder::task_metadata) and it has no name, its
 //! [`Meta`]: its name, where it was spawned, which task spawned it, and how often and how
-//! lately it was polled (32 bytes after the rest of the task, see `raw.rs`).
+//! lately it was polled (24 bytes after the rest of the task, see `raw.rs`).
 //!
 //! All of it but the poll statistics is written once, at spawn, before the task is shared,
 //! and never changes. The statistics are written only by the task's poller (it holds
@@ -10,6 +10,7 @@
 //! see a slightly stale pair, never a torn one (one word).
 
 use super::current;
+use super::site::Site;
 use crate::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use crate::sync::thread_local;
 use std::cell::Cell;
@@ -92,8 +93,7 @@ impl fmt::Debug for Id {
 /// What the spawner says about a new task, moved down the spawn path.
 #[derive(Debug)]
 pub(crate) struct Spawn {
-    pub(crate) name: Option<Box<Name>>,
-    pub(crate) location: &'static Location<'static>,
+    site: Site,
     /// Whether the task gets its [`Meta`]; always, if it has a name.
     recorded: bool,
 }
@@ -106,17 +106,16 @@ impl Spawn {
     }
 
     /// A task with `name` spawned at `location`, with its [`Meta`].
-    pub(crate) fn new(name: Option<Box<Name>>, location: &'static Location<'static>) -> Spawn {
+    pub(crate) fn new(name: Option<String>, location: &'static Location<'static>) -> Spawn {
         Spawn {
-            name,
-            location,
+            site: Site::new(name, location),
             recorded: true,
         }
     }
 
     /// For a runtime that keeps metadata only for named tasks.
     pub(crate) fn record_only_if_named(&mut self) {
-        self.recorded = self.name.is_some();
+        self.recorded = self.site.is_named();
     }
 
     pub(super) fn is_recorded(&self) -> bool {
@@ -124,20 +123,10 @@ impl Spawn {
     }
 }
 
-/// A task's name, boxed once more so that an unnamed task pays one word for it.
-#[derive(Debug)]
-pub(crate) struct Name(Box<str>);
-
-impl Name {
-    pub(crate) fn boxed(name: String) -> Box<Name> {
-        Box::new(Name(name.into_boxed_str()))
-    }
-}
-
 pub(super) struct Meta {
     parent: Option<Id>,
-    location: &'static Location<'static>,
-    name: Option<Box<Name>>,
+    /// The spawn location and the name, in one word.
+    site: Site,
     /// Polls (low 32 bits, wrapping) and the [`Stamp`] of the last one (high 32 bits).
     stats: AtomicU64,
 }
@@ -178,8 +167,7 @@ impl Meta {
     pub(super) fn new(spawn: Spawn) -> Meta {
         Meta {
             parent: current::task().map(|parent| parent.header().id),
-            location: spawn.location,
-            name: spawn.name,
+            site: spawn.site,
             stats: AtomicU64::new(0),
         }
     }
@@ -189,11 +177,11 @@ impl Meta {
     }
 
     pub(super) fn location(&self) -> &'static Location<'static> {
-        self.location
+        self.site.location()
     }
 
     pub(super) fn name(&self) -> Option<&str> {
-        self.name.as_deref().map(|name| &*name.0)
+        self.site.name()
     }
 
     /// Counts a poll starting at `stamp` (`Stamp::NONE` from outside a worker: unknown).
