@@ -106,7 +106,7 @@ fn idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back() {
     );
     // A named task keeps its metadata whatever the runtime says; it is freed as what it
     // is (the check below would see a name or a meta left behind).
-    let named: Vec<_> = (0..100)
+    let named: Vec<_> = (0..1_000)
         .map(|i| {
             corun::task::Builder::new()
                 .name(format!("named-{i}"))
