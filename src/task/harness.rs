@@ -163,6 +163,16 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         });
     }
 
+    /// Whether a complete task's stage still holds its output. The caller owns the stage
+    /// (field rules in `raw.rs`).
+    fn holds_output(&self) -> bool {
+        // SAFETY: the caller owns the stage, and the task is complete, so it holds the
+        // result.
+        self.cell()
+            .stage
+            .with(|stage| unsafe { (*stage).holds_output() })
+    }
+
     /// Moves the output out of a complete task's stage (`Pending` if it is gone). The
     /// caller owns the stage (field rules in `raw.rs`).
     fn take_output(&self) -> Poll<Result<F::Output, JoinError>> {
@@ -176,12 +186,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// Drops the stored output, if the handle has not taken it. The caller owns the stage.
     fn drop_output(&self) {
         // Looked at in place first: a handle that read the output leaves nothing here.
-        // SAFETY: as in `take_output`.
-        let holds_output = self
-            .cell()
-            .stage
-            .with(|stage| unsafe { (*stage).holds_output() });
-        if holds_output {
+        if self.holds_output() {
             unwind::drop_quietly(UserCode::OutputDrop, self.take_output());
         }
     }
@@ -342,12 +347,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // complete task's output was dropped or taken by then (`complete`,
         // `drop_join_handle`).
         if self.state().load().is_complete() {
-            // SAFETY: as below; a complete task's stage holds the result.
-            let holds_output = self
-                .cell()
-                .stage
-                .with(|stage| unsafe { (*stage).holds_output() });
-            debug_assert!(!holds_output, "a task is freed with its output still in it");
+            debug_assert!(
+                !self.holds_output(),
+                "a task is freed with its output still in it"
+            );
         } else {
             unwind::call(UserCode::FutureDrop, || {
                 // SAFETY: no reference remains, so nobody else reaches the stage, and the
