@@ -9,9 +9,8 @@
 
 use super::current;
 use super::error::JoinError;
-use super::meta::Meta;
 use super::meta::Stamp;
-use super::raw::{Cell, Header, RawTask, Recorded};
+use super::raw::{Cell, Header, RawTask};
 use super::state::{Abort, EndPoll, ShutdownClaim, StartPoll, State};
 use super::waker::waker_ref;
 use super::{Notified, Schedule, Task};
@@ -38,17 +37,6 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { self.cell.as_ref() }
     }
 
-    /// The task's meta, if it keeps one: as `RawTask::meta`, at an offset known here.
-    #[inline]
-    fn meta(&self) -> Option<&Meta> {
-        if self.header().vtable.meta_offset == 0 {
-            return None;
-        }
-        // SAFETY: a task whose vtable has a meta offset is a `Recorded<F, S>` (`RawTask::new`),
-        // and `cell` points to the whole allocation, alive while the caller's reference is.
-        Some(unsafe { &(*self.cell.cast::<Recorded<F, S>>().as_ptr()).meta })
-    }
-
     fn header(&self) -> &Header {
         &self.cell().header
     }
@@ -66,7 +54,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     pub(super) fn poll(self, stamp: Stamp) {
         match self.state().start_poll() {
             StartPoll::Poll => {
-                if let Some(meta) = self.meta() {
+                if let Some(meta) = self.raw().meta() {
                     meta.record_poll(stamp);
                 }
                 self.poll_running()

@@ -80,7 +80,7 @@ impl<F: Future, S> Cell<F, S> {
 #[repr(C)]
 pub(super) struct Recorded<F: Future, S> {
     cell: Cell<F, S>,
-    pub(super) meta: Meta,
+    meta: Meta,
 }
 
 /// The operations that need the future's or the scheduler's type.
