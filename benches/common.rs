@@ -135,6 +135,20 @@ impl Executor for Corun {
 #[derive(Clone)]
 pub struct Tokio(pub tokio::runtime::Handle);
 
+impl Tokio {
+    /// A multi-threaded runtime with its I/O driver too, for the benches that use sockets
+    /// (corun's driver is always on, as async-io's reactor is).
+    pub fn start_with_io(workers: usize) -> (tokio::runtime::Runtime, Tokio) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .expect("cannot start the tokio runtime");
+        let handle = rt.handle().clone();
+        (rt, Tokio(handle))
+    }
+}
+
 impl Executor for Tokio {
     const NAME: &'static str = "tokio";
     type Guard = tokio::runtime::Runtime;

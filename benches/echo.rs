@@ -118,17 +118,6 @@ mod tokio_side {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     use tokio::net::{TcpListener, TcpStream};
 
-    /// A multi-threaded runtime with its I/O driver, unlike [`Tokio::start`]'s.
-    pub(super) fn start(workers: usize) -> (tokio::runtime::Runtime, Tokio) {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()
-            .expect("cannot start the tokio runtime");
-        let handle = rt.handle().clone();
-        (rt, Tokio(handle))
-    }
-
     pub(super) fn start_server(exec: &Tokio) -> SocketAddr {
         let listener = exec
             .block_on(TcpListener::bind("127.0.0.1:0"))
@@ -249,7 +238,7 @@ fn bench_tcp_echo(c: &mut Criterion) {
     );
     run_on(
         &mut group,
-        tokio_side::start(workers),
+        Tokio::start_with_io(workers),
         tokio_side::start_server,
         tokio_side::client,
     );

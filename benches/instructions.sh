@@ -26,7 +26,7 @@ binary=$(cargo bench -p corun-benches --bench instructions --no-run --message-fo
 n1=1000
 n2=11000
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(spawn_join gather_child yield sleep_ready)
+[ ${#workloads[@]} -gt 0 ] || workloads=(spawn_join gather_child yield sleep_ready tcp_round_trip)
 
 # Total instructions of one run (all threads).
 count() {
