@@ -27,8 +27,13 @@ fn timed_out_driver_racing_with_a_producers_notify() {
                         task.run();
                         return;
                     }
-                    searching =
-                        shared.park_worker(0, searching, true, Some(Duration::from_millis(1)));
+                    searching = shared.park_worker(
+                        0,
+                        searching,
+                        true,
+                        Some(Duration::from_millis(1)),
+                        &mut Vec::new(),
+                    );
                     shared.driver.after_park();
                 }
             })

@@ -56,7 +56,7 @@ fn local_spawn_racing_with_another_workers_park_is_not_lost() {
                     if !searching {
                         searching = shared.idle.transition_worker_to_searching();
                     }
-                    searching = shared.park_worker(1, searching, false, None);
+                    searching = shared.park_worker(1, searching, false, None, &mut Vec::new());
                 }
             })
         };

@@ -22,7 +22,7 @@ fn remote_spawn_racing_with_park_is_not_lost() {
                     if !searching {
                         searching = shared.idle.transition_worker_to_searching();
                     }
-                    searching = shared.park_worker(0, searching, false, None);
+                    searching = shared.park_worker(0, searching, false, None, &mut Vec::new());
                 }
             })
         };

@@ -42,7 +42,7 @@ struct FakePoller {
 }
 
 impl Poller for FakePoller {
-    fn poll(&self, timeout: Option<Duration>) -> Vec<Waker> {
+    fn poll(&self, timeout: Option<Duration>, _woken: &mut Vec<Waker>) {
         let mut woken = self.woken.lock();
         match timeout {
             Some(timeout) if timeout < self.horizon => {
@@ -56,9 +56,8 @@ impl Poller for FakePoller {
                 }
             }
         }
-        *woken = false;
         // The model is about the wait, not events: none to deliver.
-        Vec::new()
+        *woken = false;
     }
 
     fn wake(&self) {
@@ -96,12 +95,12 @@ fn unpark_racing_with_a_polling_park_is_never_lost() {
                 })
             };
             if timed_first {
-                parker.park_polling(Some(Duration::from_secs(1)));
+                parker.park_polling(Some(Duration::from_secs(1)), &mut Vec::new());
             }
             // Parks may return spuriously; a lost unpark would deadlock, which loom
             // reports.
             while !ready.load(Acquire) {
-                parker.park_polling(None);
+                parker.park_polling(None, &mut Vec::new());
             }
             unparker.join().unwrap();
         });
@@ -125,7 +124,7 @@ fn two_unparks_racing_with_a_polling_park() {
             })
         };
         while !ready.load(Acquire) {
-            parker.park_polling(None);
+            parker.park_polling(None, &mut Vec::new());
         }
         early.join().unwrap();
         late.join().unwrap();
@@ -172,7 +171,7 @@ fn an_earlier_timer_wakes_the_driver_in_its_poller() {
             let BeforePark::Drive(Some(timeout)) = timer.before_park(&parker) else {
                 panic!("the only worker, with a timer pending, must drive with a timeout");
             };
-            parker.park_polling(Some(timeout));
+            parker.park_polling(Some(timeout), &mut Vec::new());
             timer.after_park();
             if timeout < knows_earlier {
                 break;

@@ -28,10 +28,11 @@ const POLLING: usize = 3;
 /// sleeps when the runtime has one (the I/O driver implements it).
 pub(crate) trait Poller: Send + Sync + 'static {
     /// Waits until an event, a [`wake`](Poller::wake) or `timeout` (`None`: no limit).
-    /// Returns the wakers of the tasks the events concern, for the caller to wake once
-    /// it has left the wait (and the parked list: see `Shared::park_worker`). May return
+    /// Adds the wakers of the tasks the events concern to `woken`, for the caller to wake
+    /// once it has left the wait (and the parked list: see `Shared::park_worker`); the
+    /// caller keeps the vector from park to park, so a wait allocates nothing. May return
     /// early.
-    fn poll(&self, timeout: Option<Duration>) -> Vec<Waker>;
+    fn poll(&self, timeout: Option<Duration>, woken: &mut Vec<Waker>);
 
     /// Makes the `poll` under way, or else the next one, return soon.
     fn wake(&self);
@@ -71,35 +72,35 @@ impl Parker {
 
     /// Parks in the poller, at most `timeout` (`None`: until unparked or an event); on
     /// the condition variable if this parker has no poller. Returns on any event, so the
-    /// caller re-checks its condition, with the wakers the poller's events call for: the
-    /// caller wakes them (waking them here, still `POLLING`, would have this thread
-    /// unpark itself through the poller, a wasted system call and a spurious next wait).
-    pub(crate) fn park_polling(&self, timeout: Option<Duration>) -> Vec<Waker> {
+    /// caller re-checks its condition, with the wakers the poller's events call for added
+    /// to `woken`: the caller wakes them (waking them here, still `POLLING`, would have
+    /// this thread unpark itself through the poller, a wasted system call and a spurious
+    /// next wait).
+    pub(crate) fn park_polling(&self, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
         let Some(poller) = &self.poller else {
             match timeout {
                 Some(timeout) => self.park_timeout(timeout),
                 None => self.park(),
             }
-            return Vec::new();
+            return;
         };
         if self.take_token() {
-            return Vec::new();
+            return;
         }
         match self.state.compare_exchange(EMPTY, POLLING, SeqCst, SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 // A swap, as in `set_parked`: it reads the latest unpark.
                 self.state.swap(EMPTY, SeqCst);
-                return Vec::new();
+                return;
             }
             Err(actual) => unreachable!("park state {actual}: only one thread parks a Parker"),
         }
         // An unpark from here on finds POLLING and wakes the poller; a wake that comes
         // before the wait begins makes the wait return at once (the poller keeps it).
-        let woken = poller.poll(timeout);
+        poller.poll(timeout, woken);
         // Leave POLLING, consuming the token of an unpark that raced with the return.
         self.state.swap(EMPTY, SeqCst);
-        woken
     }
 
     /// Blocks until `unpark` is called (or returns at once if it already was). May also

@@ -28,6 +28,7 @@ use crate::sync::Arc;
 use crate::task::{self, JoinHandle, OwnedTasks, Schedule, Task};
 use crossbeam_utils::CachePadded;
 use std::future::Future;
+use std::task::Waker;
 use std::time::Duration;
 
 pub(crate) type Notified = task::Notified<Arc<Shared>>;
@@ -233,13 +234,15 @@ impl Shared {
     /// driving worker (see `driver.rs`) and a worker with a `timeout` (the driver, or the
     /// LIFO watcher) return on any wakeup, since they have something to look at: an
     /// earlier deadline, or the slots. Returns whether the worker wakes up counted as
-    /// searching.
+    /// searching. `woken` is the worker's own, empty, for the poller's wakers: kept from
+    /// park to park, so that a park that wakes tasks allocates nothing.
     pub(crate) fn park_worker(
         &self,
         index: usize,
         searching: bool,
         driving: bool,
         timeout: Option<Duration>,
+        woken: &mut Vec<Waker>,
     ) -> bool {
         let parked = self
             .idle
@@ -256,21 +259,15 @@ impl Shared {
         }
         let parker = &self.remotes[index].parker;
         loop {
-            let woken = match timeout {
+            match timeout {
                 // The driving worker sleeps in the poller, if the runtime has one.
-                _ if driving => parker.park_polling(timeout),
-                Some(timeout) => {
-                    parker.park_timeout(timeout);
-                    Vec::new()
-                }
-                None => {
-                    parker.park();
-                    Vec::new()
-                }
-            };
+                _ if driving => parker.park_polling(timeout, woken),
+                Some(timeout) => parker.park_timeout(timeout),
+                None => parker.park(),
+            }
             if self.is_shutdown() {
                 woken
-                    .into_iter()
+                    .drain(..)
                     .for_each(|waker| task::drop_any_waker(Some(waker)));
                 return false;
             }
@@ -280,7 +277,7 @@ impl Shared {
                 let searching = !self.idle.unpark_worker_by_id(index);
                 // Off the list, this worker's wakes queue the tasks here and tell a parked
                 // worker (not this one) that there is work to steal.
-                woken.into_iter().for_each(task::wake_any);
+                woken.drain(..).for_each(task::wake_any);
                 return searching;
             }
             if !self.idle.is_parked(index) {

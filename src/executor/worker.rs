@@ -32,6 +32,7 @@ use crate::sync::deque::{Steal, Worker as LocalQueue};
 use crate::sync::Arc;
 use crate::task::{NotifiedSlot, Stamp};
 use std::io::Write;
+use std::task::Waker;
 
 #[cfg(not(corun_loom))]
 const MAX_LIFO_POLLS: usize = 3;
@@ -82,6 +83,8 @@ struct Worker<'a> {
     rescue: Rescue,
     rng: FastRand,
     searching: bool,
+    /// The poller's wakers of one park, kept empty between parks (its capacity stays).
+    woken: Vec<Waker>,
 }
 
 /// Runs worker `index` of `shared` until shutdown.
@@ -110,6 +113,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, queue: LocalQueue<Notified>
             rescue: Rescue::new(cx.shared.remotes.len()),
             rng: FastRand::new(index),
             searching: false,
+            woken: Vec::new(),
         }
         .run();
     });
@@ -313,7 +317,8 @@ impl Worker<'_> {
             (true, None) => Some(WATCH),
             (false, timeout) => timeout,
         };
-        self.searching = shared.park_worker(index, self.searching, driving, timeout);
+        self.searching =
+            shared.park_worker(index, self.searching, driving, timeout, &mut self.woken);
         if driving {
             shared.driver.after_park();
             self.hand_over_driving();

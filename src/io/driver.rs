@@ -206,7 +206,8 @@ impl IoDriver {
             }
             polling.busy_polled = Some(now);
         }
-        let wakers = self.turn(polling, Some(Duration::ZERO));
+        let mut wakers = Vec::new();
+        self.turn(polling, Some(Duration::ZERO), &mut wakers);
         let woke = !wakers.is_empty();
         // Each on its own boundary: a waker that panics must not cost the others their
         // wake, nor this worker its life.
@@ -214,14 +215,15 @@ impl IoDriver {
         woke
     }
 
-    /// One wait on the poller; returns the wakers its events call for, to be woken
-    /// outside the lock. A zero-timeout poll keeps the poller's own wake-up for the
+    /// One wait on the poller; adds the wakers its events call for to `wakers`, to be
+    /// woken outside the lock. A zero-timeout poll keeps the poller's own wake-up for the
     /// driving worker (see "Who polls").
     fn turn(
         &self,
         mut polling: crate::sync::MutexGuard<'_, Polling>,
         timeout: Option<Duration>,
-    ) -> Vec<Waker> {
+        wakers: &mut Vec<Waker>,
+    ) {
         let Polling {
             poll,
             events,
@@ -231,11 +233,10 @@ impl IoDriver {
         if let Err(err) = poll.poll(events, timeout) {
             // A signal interrupted the wait: the caller re-checks and parks again.
             if err.kind() == io::ErrorKind::Interrupted {
-                return Vec::new();
+                return;
             }
             panic!("corun: the I/O poller failed, the runtime cannot go on: {err}");
         }
-        let mut wakers = Vec::new();
         if events.iter().any(|event| event.token() == WAKE) && timeout == Some(Duration::ZERO) {
             *wake_kept = true;
         }
@@ -250,15 +251,14 @@ impl IoDriver {
                 // direction's: the next operation returns the end or the error.
                 let read_closed = event.is_read_closed() || event.is_error();
                 if event.is_readable() || read_closed {
-                    source.read.set_ready(read_closed, &mut wakers);
+                    source.read.set_ready(read_closed, wakers);
                 }
                 let write_closed = event.is_write_closed() || event.is_error();
                 if event.is_writable() || write_closed {
-                    source.write.set_ready(write_closed, &mut wakers);
+                    source.write.set_ready(write_closed, wakers);
                 }
             }
         }
-        wakers
     }
 
     /// The runtime shut down and its tasks are gone: see "Shutdown".
@@ -281,7 +281,7 @@ impl IoDriver {
 }
 
 impl Poller for IoDriver {
-    fn poll(&self, timeout: Option<Duration>) -> Vec<Waker> {
+    fn poll(&self, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
         // Only the driving worker waits here; a busy worker's zero-timeout poll holds
         // the lock for a moment at most.
         let mut polling = self.polling.lock();
@@ -291,7 +291,7 @@ impl Poller for IoDriver {
         } else {
             timeout
         };
-        self.turn(polling, timeout)
+        self.turn(polling, timeout, woken);
     }
 
     fn wake(&self) {
@@ -324,7 +324,9 @@ mod tests {
         );
         // The driving worker's wait returns (without the kept wake it would sleep for
         // good: nothing else will write the poller) and uses the kept wake up.
-        assert!(Poller::poll(&driver, None).is_empty());
+        let mut woken = Vec::new();
+        Poller::poll(&driver, None, &mut woken);
+        assert!(woken.is_empty());
         assert!(!driver.polling.lock().wake_kept);
         driver.deregister(&mut socket, key);
     }
