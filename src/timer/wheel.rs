@@ -192,6 +192,11 @@ impl Wheel {
     /// the current list or of the next level-0 slot, or the start of the next higher-level
     /// slot (where entries cascade).
     pub(crate) fn next_expiration(&self) -> Option<u64> {
+        if self.pending == 0 {
+            // Every list is empty: no slot to look for (the common case of a worker that
+            // parks with no timer armed, twice per park).
+            return None;
+        }
         let in_slot = self.next_slot().map(|(tick, filed)| {
             let level = &self.levels[filed.level()];
             if filed.level() == 0 {
@@ -214,8 +219,13 @@ impl Wheel {
     /// wheel).
     pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<Waker>) {
         self.now = self.now.max(now);
-        self.fire_current(fired);
         let now_tick = tick_of(self.now);
+        if self.pending == 0 {
+            // Nothing is filed: only time moves (what the loop below ends with).
+            self.elapsed = self.elapsed.max(now_tick);
+            return;
+        }
+        self.fire_current(fired);
         while let Some((tick, filed)) = self.next_slot() {
             if tick > now_tick {
                 break;
