@@ -53,7 +53,6 @@ async fn workload<E: Executor>(exec: E, name: &str, n: usize) {
                 assert!(pending.is_pending());
             }
         }
-        "tcp_round_trip" => tcp_round_trips::<E>(&exec, n).await,
         other => panic!(
             "unknown workload {other:?}: spawn_join, gather_child, yield, sleep_ready, \
              tcp_round_trip"
@@ -150,10 +149,19 @@ fn run<E: Executor>(name: &str, n: usize, (runtime, exec): (impl Sized, E)) {
     let (tx, rx) = std::sync::mpsc::channel();
     let inner = exec.clone();
     let name = name.to_owned();
-    exec.spawn(async move {
-        workload(inner, &name, n).await;
-        tx.send(()).unwrap();
-    });
+    // The socket workload in a task of its own: in `workload`'s state machine its futures
+    // would make every other workload's poll heavier (+4 % to +8 % on spawn_join and yield).
+    if name == "tcp_round_trip" {
+        exec.spawn(async move {
+            tcp_round_trips(&inner, n).await;
+            tx.send(()).unwrap();
+        });
+    } else {
+        exec.spawn(async move {
+            workload(inner, &name, n).await;
+            tx.send(()).unwrap();
+        });
+    }
     rx.recv().expect("the workload finished");
     drop(runtime);
 }
