@@ -56,6 +56,11 @@ impl<T> Inject<T> {
 
     /// Moves a batch into `dest` and returns one value of it.
     pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
+        // A worker that runs dry looks here first, and the queue is empty nearly every
+        // time: two loads settle that, where the steal's own check fences first.
+        if self.queue.is_empty() {
+            return Steal::Empty;
+        }
         self.queue.steal_batch_and_pop(dest)
     }
 
