@@ -41,7 +41,7 @@ mod executor;
 pub mod group;
 #[cfg(feature = "hyper")]
 pub mod hyper;
-mod io;
+pub mod io;
 #[cfg(not(corun_loom))]
 pub mod net;
 #[cfg(all(unix, not(corun_loom)))]

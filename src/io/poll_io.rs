@@ -27,8 +27,8 @@ pub(crate) struct PollIo<S: mio::event::Source> {
 }
 
 const NO_RUNTIME_FOR_IO: &str = "there is no corun runtime on this thread: create sockets \
-     inside `corun::run`, `Runtime::block_on` or a task spawned on a runtime, or after \
-     `Runtime::enter`";
+     and `AsyncFd`s inside `corun::run`, `Runtime::block_on` or a task spawned on a runtime, \
+     or after `Runtime::enter`";
 
 impl<S: mio::event::Source> PollIo<S> {
     /// Registers `io` with the current runtime's I/O driver, for reading and writing.
@@ -51,6 +51,12 @@ impl<S: mio::event::Source> PollIo<S> {
     pub(crate) fn get_ref(&self) -> &S {
         self.io
             .as_ref()
+            .expect("a PollIo's socket is only taken by into_inner")
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        self.io
+            .as_mut()
             .expect("a PollIo's socket is only taken by into_inner")
     }
 
