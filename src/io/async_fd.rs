@@ -125,6 +125,8 @@ impl<T: AsFd> AsyncFd<T> {
 
     /// The wrapped descriptor's owner, mutably: what it reads or writes through it does
     /// not go through the readiness checks, so a `WouldBlock` it sees is its own to handle.
+    /// It must keep the same descriptor open: the registration is the descriptor's, and
+    /// one put in its place would never be reported ready.
     pub fn get_mut(&mut self) -> &mut T {
         &mut self.io.get_mut().0
     }

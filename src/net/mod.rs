@@ -10,6 +10,10 @@
 //! non-blocking attempt and return `WouldBlock` when there is nothing to do, and a
 //! `WouldBlock` from them means the next `readable` waits for new data.
 //!
+//! On Unix every socket lends its descriptor (`AsFd`, `AsRawFd`), for the options
+//! `corun::net` has no method for: `socket2::SockRef::from(&stream)` sets keep-alive,
+//! buffer sizes or `SO_REUSEPORT` on it. Leave reading, writing and closing to the socket.
+//!
 //! Every socket belongs to the runtime it was created in (its I/O driver delivers the
 //! socket's readiness), so creating one outside a runtime panics. Once that runtime has
 //! shut down, every operation on the socket returns an `io::Error` (kind `Other`).
@@ -44,6 +48,8 @@
 //! ```
 
 mod addr;
+#[cfg(unix)]
+mod fd;
 mod stream;
 mod stream_impls;
 pub mod tcp;

@@ -26,6 +26,9 @@ pub struct UdpSocket {
     io: PollIo<mio::net::UdpSocket>,
 }
 
+#[cfg(unix)]
+crate::net::fd::lend_fd!(UdpSocket, this => this.io.get_ref());
+
 impl UdpSocket {
     /// Binds to `addr` (each address it resolves to, in turn, until one binds).
     ///

@@ -38,6 +38,9 @@ pub struct TcpListener {
     io: PollIo<mio::net::TcpListener>,
 }
 
+#[cfg(unix)]
+crate::net::fd::lend_fd!(TcpListener, this => this.io.get_ref());
+
 impl TcpListener {
     /// Binds to `addr` (each address it resolves to, in turn, until one binds), with
     /// `SO_REUSEADDR` set so a restarted server can rebind at once.

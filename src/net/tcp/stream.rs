@@ -15,6 +15,9 @@ pub struct TcpStream {
     stream: Stream<mio::net::TcpStream>,
 }
 
+#[cfg(unix)]
+crate::net::fd::lend_fd!(TcpStream, this => this.stream.socket());
+
 impl TcpStream {
     /// Connects to `addr` (each address it resolves to, in turn, until one accepts).
     ///

@@ -30,6 +30,8 @@ pub struct UnixDatagram {
     io: PollIo<mio::net::UnixDatagram>,
 }
 
+crate::net::fd::lend_fd!(UnixDatagram, this => this.io.get_ref());
+
 impl UnixDatagram {
     /// Binds to `path`, which must not exist yet (remove a stale socket file first).
     ///

@@ -35,6 +35,8 @@ pub struct UnixListener {
     io: PollIo<mio::net::UnixListener>,
 }
 
+crate::net::fd::lend_fd!(UnixListener, this => this.io.get_ref());
+
 impl UnixListener {
     /// Binds to `path`, which must not exist yet (remove a stale socket file first).
     ///

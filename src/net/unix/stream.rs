@@ -18,6 +18,8 @@ pub struct UnixStream {
     stream: Stream<mio::net::UnixStream>,
 }
 
+crate::net::fd::lend_fd!(UnixStream, this => this.stream.socket());
+
 impl UnixStream {
     /// Connects to the socket at `path`.
     ///
