@@ -139,9 +139,18 @@ impl Tokio {
     /// A multi-threaded runtime with its I/O driver too, for the benches that use sockets
     /// (corun's driver is always on, as async-io's reactor is).
     pub fn start_with_io(workers: usize) -> (tokio::runtime::Runtime, Tokio) {
-        let rt = tokio::runtime::Builder::new_multi_thread()
+        Tokio::build(
+            tokio::runtime::Builder::new_multi_thread().enable_all(),
+            workers,
+        )
+    }
+
+    fn build(
+        builder: &mut tokio::runtime::Builder,
+        workers: usize,
+    ) -> (tokio::runtime::Runtime, Tokio) {
+        let rt = builder
             .worker_threads(workers)
-            .enable_all()
             .build()
             .expect("cannot start the tokio runtime");
         let handle = rt.handle().clone();
@@ -154,13 +163,10 @@ impl Executor for Tokio {
     type Guard = tokio::runtime::Runtime;
 
     fn start(workers: usize) -> (tokio::runtime::Runtime, Tokio) {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_time()
-            .build()
-            .expect("cannot start the tokio runtime");
-        let handle = rt.handle().clone();
-        (rt, Tokio(handle))
+        Tokio::build(
+            tokio::runtime::Builder::new_multi_thread().enable_time(),
+            workers,
+        )
     }
 
     fn spawn<F>(&self, future: F)

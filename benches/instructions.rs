@@ -60,70 +60,62 @@ async fn workload<E: Executor>(exec: E, name: &str, n: usize) {
     }
 }
 
+/// An echo task on `listener` and `n` round trips of a [`MESSAGE`] to it from this task:
+/// the same text for every runtime's sockets, whose read and write traits differ (so a
+/// macro, not a generic function); `$nodelay` sets `TCP_NODELAY` on a stream `$s`.
+macro_rules! echo_round_trips {
+    (
+        $exec:expr, $n:expr, $listener:expr, $addr:expr, $connect:expr,
+        |$s:ident| $nodelay:expr
+    ) => {{
+        let listener = $listener;
+        $exec.spawn(async move {
+            let (mut $s, _) = listener.accept().await.expect("accept");
+            $nodelay.expect("TCP_NODELAY");
+            let mut echo = [0u8; MESSAGE];
+            while $s.read_exact(&mut echo).await.is_ok() {
+                $s.write_all(&echo).await.expect("echo");
+            }
+        });
+        let mut $s = $connect($addr).await.expect("connect");
+        $nodelay.expect("TCP_NODELAY");
+        let mut message = [7u8; MESSAGE];
+        for _ in 0..$n {
+            $s.write_all(&message).await.expect("write");
+            $s.read_exact(&mut message).await.expect("read");
+        }
+    }};
+}
+
 /// `n` round trips of a [`MESSAGE`] between a client (this task) and an echo task, on
 /// the runtime's own sockets.
 async fn tcp_round_trips<E: Executor>(exec: &E, n: usize) {
-    use futures::{AsyncReadExt, AsyncWriteExt};
-    let mut message = [7u8; MESSAGE];
     match E::NAME {
         "corun" => {
             use corun::net::{TcpListener, TcpStream};
+            use futures::{AsyncReadExt, AsyncWriteExt};
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let addr = listener.local_addr().expect("an address");
-            exec.spawn(async move {
-                let (mut stream, _) = listener.accept().await.expect("accept");
-                stream.set_nodelay(true).expect("TCP_NODELAY");
-                let mut echo = [0u8; MESSAGE];
-                while stream.read_exact(&mut echo).await.is_ok() {
-                    stream.write_all(&echo).await.expect("echo");
-                }
-            });
-            let mut client = TcpStream::connect(addr).await.expect("connect");
-            client.set_nodelay(true).expect("TCP_NODELAY");
-            for _ in 0..n {
-                client.write_all(&message).await.expect("write");
-                client.read_exact(&mut message).await.expect("read");
-            }
+            echo_round_trips!(exec, n, listener, addr, TcpStream::connect, |s| s
+                .set_nodelay(true));
         }
         "tokio" => {
-            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
             use tokio::net::{TcpListener, TcpStream};
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let addr = listener.local_addr().expect("an address");
-            exec.spawn(async move {
-                let (mut stream, _) = listener.accept().await.expect("accept");
-                stream.set_nodelay(true).expect("TCP_NODELAY");
-                let mut echo = [0u8; MESSAGE];
-                while stream.read_exact(&mut echo).await.is_ok() {
-                    stream.write_all(&echo).await.expect("echo");
-                }
-            });
-            let mut client = TcpStream::connect(addr).await.expect("connect");
-            client.set_nodelay(true).expect("TCP_NODELAY");
-            for _ in 0..n {
-                client.write_all(&message).await.expect("write");
-                client.read_exact(&mut message).await.expect("read");
-            }
+            echo_round_trips!(exec, n, listener, addr, TcpStream::connect, |s| s
+                .set_nodelay(true));
         }
         _ => {
             use async_io::Async;
+            use futures::{AsyncReadExt, AsyncWriteExt};
             use std::net::{TcpListener, TcpStream};
             let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).expect("bind");
             let addr = listener.get_ref().local_addr().expect("an address");
-            exec.spawn(async move {
-                let (mut stream, _) = listener.accept().await.expect("accept");
-                stream.get_ref().set_nodelay(true).expect("TCP_NODELAY");
-                let mut echo = [0u8; MESSAGE];
-                while stream.read_exact(&mut echo).await.is_ok() {
-                    stream.write_all(&echo).await.expect("echo");
-                }
-            });
-            let mut client = Async::<TcpStream>::connect(addr).await.expect("connect");
-            client.get_ref().set_nodelay(true).expect("TCP_NODELAY");
-            for _ in 0..n {
-                client.write_all(&message).await.expect("write");
-                client.read_exact(&mut message).await.expect("read");
-            }
+            echo_round_trips!(exec, n, listener, addr, Async::<TcpStream>::connect, |s| s
+                .get_ref()
+                .set_nodelay(true));
         }
     }
 }

@@ -67,6 +67,12 @@ impl<T: AsFd> Unpin for AsyncFd<T> {}
 /// `T` as a mio source: its descriptor, for the registry calls.
 struct Fd<T>(T);
 
+impl<T: AsFd> Fd<T> {
+    fn raw(&self) -> std::os::fd::RawFd {
+        self.0.as_fd().as_raw_fd()
+    }
+}
+
 impl<T: AsFd> mio::event::Source for Fd<T> {
     fn register(
         &mut self,
@@ -74,8 +80,7 @@ impl<T: AsFd> mio::event::Source for Fd<T> {
         token: mio::Token,
         interests: mio::Interest,
     ) -> io::Result<()> {
-        let fd = self.0.as_fd().as_raw_fd();
-        mio::unix::SourceFd(&fd).register(registry, token, interests)
+        mio::unix::SourceFd(&self.raw()).register(registry, token, interests)
     }
 
     fn reregister(
@@ -84,13 +89,11 @@ impl<T: AsFd> mio::event::Source for Fd<T> {
         token: mio::Token,
         interests: mio::Interest,
     ) -> io::Result<()> {
-        let fd = self.0.as_fd().as_raw_fd();
-        mio::unix::SourceFd(&fd).reregister(registry, token, interests)
+        mio::unix::SourceFd(&self.raw()).reregister(registry, token, interests)
     }
 
     fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        let fd = self.0.as_fd().as_raw_fd();
-        mio::unix::SourceFd(&fd).deregister(registry)
+        mio::unix::SourceFd(&self.raw()).deregister(registry)
     }
 }
 
