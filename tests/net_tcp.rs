@@ -879,3 +879,34 @@ fn split_halves_wait_and_try_in_their_own_direction() {
         assert_eq!(&got, b"to the peer");
     }));
 }
+
+#[test]
+fn a_name_is_looked_up_on_the_blocking_pool_and_an_address_is_not() {
+    let _watchdog = watchdog(LIMIT, "a_name_is_looked_up_on_the_blocking_pool");
+    let rt = runtime(1);
+    let handle = rt.handle().clone();
+    let blocking_threads = || {
+        let metrics = handle.metrics();
+        metrics.blocking_threads_busy() + metrics.blocking_threads_idle()
+    };
+    rt.block_on(within("connect by name", async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let (client, accepted) =
+            futures::join!(TcpStream::connect(("127.0.0.1", port)), listener.accept());
+        assert_eq!(client?.peer_addr()?, listener.local_addr()?);
+        drop(accepted?);
+        assert_eq!(blocking_threads(), 0, "an address is used as it is");
+        // `localhost` may resolve to ::1 first, where nothing listens: the next address.
+        let (client, accepted) =
+            futures::join!(TcpStream::connect(("localhost", port)), listener.accept());
+        assert_eq!(client?.peer_addr()?.port(), port);
+        drop(accepted?);
+        assert!(
+            blocking_threads() >= 1,
+            "the name was looked up off the worker"
+        );
+        io::Result::Ok(())
+    }))
+    .expect("connect failed");
+}

@@ -57,6 +57,7 @@ mod udp;
 #[cfg(unix)]
 pub mod unix;
 
+pub use addr::{lookup_host, ToSocketAddrs};
 pub use stream::ReuniteError;
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;

@@ -2,8 +2,9 @@
 //! class); and `datagram_methods!`, what it shares with `UnixDatagram`.
 
 use crate::io::{Direction, IoFuture, PollIo};
+use crate::net::ToSocketAddrs;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, SocketAddr};
 
 /// A UDP socket. Every operation takes `&self`: share it (in an `Arc`) between a task
 /// that sends and one that receives, or among several of each.
@@ -30,7 +31,8 @@ pub struct UdpSocket {
 crate::net::fd::lend_fd!(UdpSocket, this => this.io.get_ref());
 
 impl UdpSocket {
-    /// Binds to `addr` (each address it resolves to, in turn, until one binds).
+    /// Binds to `addr` (each address it resolves to, in turn, until one binds; a name is
+    /// looked up on the blocking pool, see [`ToSocketAddrs`]).
     ///
     /// # Errors
     /// The operating system's: `AddrInUse` if another socket is bound there.
@@ -49,7 +51,7 @@ impl UdpSocket {
     /// # Errors
     /// The operating system's (a datagram too large for the path: `EMSGSIZE`).
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
-        let target = crate::net::addr::first_addr(target)?;
+        let target = crate::net::addr::first_addr(target).await?;
         IoFuture::new(&self.io, Direction::Write, |socket| {
             socket.send_to(buf, target)
         })

@@ -2,10 +2,11 @@
 
 use super::TcpStream;
 use crate::io::{Direction, IoFuture, PollIo, Waiter};
+use crate::net::ToSocketAddrs;
 use futures_core::Stream;
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -42,7 +43,8 @@ pub struct TcpListener {
 crate::net::fd::lend_fd!(TcpListener, this => this.io.get_ref());
 
 impl TcpListener {
-    /// Binds to `addr` (each address it resolves to, in turn, until one binds), with
+    /// Binds to `addr` (each address it resolves to, in turn, until one binds; a name is
+    /// looked up on the blocking pool, see [`ToSocketAddrs`]), with
     /// `SO_REUSEADDR` set so a restarted server can rebind at once.
     ///
     /// # Errors

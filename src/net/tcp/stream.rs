@@ -1,8 +1,9 @@
 //! `TcpStream`: a TCP connection (asyncio's `open_connection`), and its owned halves.
 
 use crate::net::stream::{ReadSide, Stream, WriteSide};
+use crate::net::ToSocketAddrs;
 use std::io;
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 
 /// A TCP connection: [`AsyncRead`](futures_io::AsyncRead) and
 /// [`AsyncWrite`](futures_io::AsyncWrite) (the `futures` crate's traits; use
@@ -19,7 +20,8 @@ pub struct TcpStream {
 crate::net::fd::lend_fd!(TcpStream, this => this.stream.socket());
 
 impl TcpStream {
-    /// Connects to `addr` (each address it resolves to, in turn, until one accepts).
+    /// Connects to `addr` (each address it resolves to, in turn, until one accepts; a
+    /// name is looked up on the blocking pool, see [`ToSocketAddrs`]).
     ///
     /// # Errors
     /// The operating system's: `ConnectionRefused` if nothing listens there.
