@@ -16,8 +16,10 @@
 # thread at a time): the binaries that drive the task lifecycle, shutdown and unsafe
 # code, ~1.5 min in all under valgrind, so the step stays well under 5 minutes:
 #   leak shutdown join_handle callback_panics spawn blocking builder group timer
-#   shield dump time combinators yield_fairness net_errors net_udp net_unix
-# (the net binaries: sockets registered, dropped, and outliving their runtime, ~20 s)
+#   shield dump time combinators yield_fairness net_errors net_udp net_unix net_fd
+#   async_fd
+# (the net binaries: sockets registered, dropped, and outliving their runtime, ~20 s;
+# async_fd: descriptors made non-blocking by `fcntl`, a MiB through a pipe)
 # Left out: net_tcp (a 64 MiB transfer and 1 000 connections: minutes under valgrind,
 # and its lifecycles are net_errors'), stress (millions of wakes: hours under valgrind), memory (its counts are
 # the point, and leak covers giving memory back), compile_fail (trybuild runs cargo
@@ -49,7 +51,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The binaries to run, and the tests to skip in each (space-separated, see above).
 binaries=(leak shutdown join_handle callback_panics spawn blocking builder group timer
-    shield dump time combinators yield_fairness net_errors net_udp net_unix)
+    shield dump time combinators yield_fairness net_errors net_udp net_unix net_fd async_fd)
 if [[ -n ${VALGRIND_TESTS:-} ]]; then
     read -r -a binaries <<<"$VALGRIND_TESTS"
 fi
