@@ -33,18 +33,38 @@ mod sealed {
 #[allow(unreachable_pub)]
 #[derive(Debug)]
 pub enum Addrs {
-    Ready(Vec<SocketAddr>),
+    /// One address: no allocation, for the common case (a `send_to` per datagram).
+    One(SocketAddr),
+    Many(Vec<SocketAddr>),
     Lookup(String),
+}
+
+/// The addresses a [`ToSocketAddrs`] value resolved to.
+enum AddrIter {
+    One(Option<SocketAddr>),
+    Many(vec::IntoIter<SocketAddr>),
+}
+
+impl Iterator for AddrIter {
+    type Item = SocketAddr;
+
+    fn next(&mut self) -> Option<SocketAddr> {
+        match self {
+            AddrIter::One(addr) => addr.take(),
+            AddrIter::Many(addrs) => addrs.next(),
+        }
+    }
 }
 
 impl Addrs {
     /// The addresses, looked up on the blocking pool if need be.
-    async fn resolved(self) -> io::Result<vec::IntoIter<SocketAddr>> {
+    async fn resolved(self) -> io::Result<AddrIter> {
         match self {
-            Addrs::Ready(addrs) => Ok(addrs.into_iter()),
+            Addrs::One(addr) => Ok(AddrIter::One(Some(addr))),
+            Addrs::Many(addrs) => Ok(AddrIter::Many(addrs.into_iter())),
             Addrs::Lookup(host_port) => crate::spawn_blocking(move || {
                 std::net::ToSocketAddrs::to_socket_addrs(&host_port)
-                    .map(|addrs| addrs.collect::<Vec<_>>().into_iter())
+                    .map(|addrs| AddrIter::Many(addrs.collect::<Vec<_>>().into_iter()))
             })
             .await
             .map_err(|err| io::Error::other(format!("the name look-up task failed: {err}")))?,
@@ -55,7 +75,7 @@ impl Addrs {
 /// `host` and `port` as an address if `host` is one, else as a name to look up.
 fn host_and_port(host: &str, port: u16) -> Addrs {
     match host.parse::<IpAddr>() {
-        Ok(ip) => Addrs::Ready(vec![SocketAddr::new(ip, port)]),
+        Ok(ip) => Addrs::One(SocketAddr::new(ip, port)),
         // A bracketed IPv6 literal, or a name: the resolver knows both forms.
         Err(_) if host.contains(':') && !host.starts_with('[') => {
             Addrs::Lookup(format!("[{host}]:{port}"))
@@ -64,12 +84,13 @@ fn host_and_port(host: &str, port: u16) -> Addrs {
     }
 }
 
+/// `Resolve` and `ToSocketAddrs` for types that are addresses already.
 macro_rules! ready_addrs {
     ($($ty:ty => |$this:ident| $addrs:expr;)*) => {$(
         impl sealed::Resolve for $ty {
             fn resolve(&self) -> Addrs {
                 let $this = self;
-                Addrs::Ready($addrs)
+                $addrs
             }
         }
         impl ToSocketAddrs for $ty {}
@@ -77,19 +98,19 @@ macro_rules! ready_addrs {
 }
 
 ready_addrs! {
-    SocketAddr => |addr| vec![*addr];
-    SocketAddrV4 => |addr| vec![SocketAddr::V4(*addr)];
-    SocketAddrV6 => |addr| vec![SocketAddr::V6(*addr)];
-    (IpAddr, u16) => |pair| vec![SocketAddr::new(pair.0, pair.1)];
-    (Ipv4Addr, u16) => |pair| vec![SocketAddr::new(IpAddr::V4(pair.0), pair.1)];
-    (Ipv6Addr, u16) => |pair| vec![SocketAddr::new(IpAddr::V6(pair.0), pair.1)];
-    [SocketAddr] => |addrs| addrs.to_vec();
+    SocketAddr => |addr| Addrs::One(*addr);
+    SocketAddrV4 => |addr| Addrs::One(SocketAddr::V4(*addr));
+    SocketAddrV6 => |addr| Addrs::One(SocketAddr::V6(*addr));
+    (IpAddr, u16) => |pair| Addrs::One(SocketAddr::new(pair.0, pair.1));
+    (Ipv4Addr, u16) => |pair| Addrs::One(SocketAddr::new(IpAddr::V4(pair.0), pair.1));
+    (Ipv6Addr, u16) => |pair| Addrs::One(SocketAddr::new(IpAddr::V6(pair.0), pair.1));
+    [SocketAddr] => |addrs| Addrs::Many(addrs.to_vec());
 }
 
 impl sealed::Resolve for str {
     fn resolve(&self) -> Addrs {
         match self.parse::<SocketAddr>() {
-            Ok(addr) => Addrs::Ready(vec![addr]),
+            Ok(addr) => Addrs::One(addr),
             Err(_) => Addrs::Lookup(self.to_owned()),
         }
     }
@@ -188,7 +209,8 @@ mod tests {
 
     fn ready(addrs: Addrs) -> Vec<SocketAddr> {
         match addrs {
-            Addrs::Ready(addrs) => addrs,
+            Addrs::One(addr) => vec![addr],
+            Addrs::Many(addrs) => addrs,
             Addrs::Lookup(name) => panic!("{name:?} would be looked up"),
         }
     }
@@ -211,7 +233,7 @@ mod tests {
         ] {
             match name {
                 Addrs::Lookup(name) => assert_eq!(name, expected),
-                Addrs::Ready(addrs) => panic!("{expected}: resolved to {addrs:?} at once"),
+                ready => panic!("{expected}: resolved to {ready:?} at once"),
             }
         }
     }
