@@ -468,6 +468,47 @@ MUTATIONS = [
         "        if let Some(ptr) = self.named_ptr().filter(|_| false) {",
         test("memory", "idle_tasks_and_pending_sleeps_are_small_and_give_their_memory_back"),
     ),
+    Mutation(
+        "the worker drops the poller's wakers instead of waking them",
+        "src/executor/shared.rs",
+        "                woken.drain(..).for_each(task::wake_any);",
+        "                woken.clear();",
+        test("async_fd", "readable_returns_once_the_other_end_writes"),
+    ),
+    Mutation(
+        "an empty-wheel fast path taken with one timer still filed",
+        "src/timer/wheel.rs",
+        "    pub(crate) fn next_expiration(&self) -> Option<u64> {\n        if self.pending == 0 {",
+        "    pub(crate) fn next_expiration(&self) -> Option<u64> {\n        if self.pending <= 1 {",
+        test("time", "a_one_hour_sleep_on_two_workers_takes_exactly_one_virtual_hour"),
+    ),
+    Mutation(
+        "the injector's pre-check turned around (a full queue reads as empty)",
+        "src/executor/inject.rs",
+        "        if self.queue.is_empty() {",
+        "        if !self.queue.is_empty() {",
+        test("spawn", "spawn_from_plain_threads_via_runtime_and_handle"),
+    ),
+    Mutation(
+        "AsyncFd::new leaves the descriptor blocking",
+        "src/io/async_fd.rs",
+        "        set_nonblocking(inner.as_fd())?;",
+        "        let _ = set_nonblocking;",
+        test("async_fd", "read_with_waits_for_data_and_write_with_retries_until_there_is_room"),
+    ),
+    Mutation(
+        "a host name is looked up inline, on the worker",
+        "src/net/addr.rs",
+        "            Addrs::Lookup(host_port) => crate::spawn_blocking(move || {\n"
+        "                std::net::ToSocketAddrs::to_socket_addrs(&host_port)\n"
+        "                    .map(|addrs| AddrIter::Many(addrs.collect::<Vec<_>>().into_iter()))\n"
+        "            })\n"
+        "            .await\n"
+        "            .map_err(|err| io::Error::other(format!(\"the name look-up task failed: {err}\")))?,",
+        "            Addrs::Lookup(host_port) => std::net::ToSocketAddrs::to_socket_addrs(&host_port)\n"
+        "                .map(|addrs| AddrIter::Many(addrs.collect::<Vec<_>>().into_iter())),",
+        test("net_tcp", "a_name_is_looked_up_on_the_blocking_pool_and_an_address_is_not"),
+    ),
 ]
 
 
