@@ -132,6 +132,48 @@ fn readable_returns_once_the_other_end_writes() {
 }
 
 #[test]
+fn a_write_from_another_thread_wakes_the_task_while_the_worker_sleeps_in_the_poller() {
+    let _watchdog = watchdog(LIMIT, "a_write_from_another_thread_wakes_the_task");
+    let rt = runtime(1);
+    let handle = rt.handle().clone();
+    let parks = move || handle.metrics().workers()[0].parks();
+    let (a, b) = UnixStream::pair().expect("a socket pair");
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let parked = parks();
+    // The reader is a task, so that its wake comes out of the worker's wait in the poller.
+    let waiting = rt.spawn({
+        let attempts = attempts.clone();
+        async move {
+            let b = AsyncFd::new(b)?;
+            let mut buf = [0; 1];
+            let n = b
+                .read_with(|fd| {
+                    attempts.fetch_add(1, SeqCst);
+                    (&*fd).read(&mut buf)
+                })
+                .await?;
+            io::Result::Ok(buf[..n].to_vec())
+        }
+    });
+    // Once the reader has found nothing, the worker runs out of work and parks (in the
+    // poller: it is the only worker, so it drives); write after that park, so that the
+    // report comes out of the wait. (That park is sure to come, so this cannot hang; in
+    // the rare run where the park counted was an earlier one, the write merely lands
+    // before the wait.)
+    while attempts.load(SeqCst) == 0 || parks() == parked {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    (&a).write_all(b"x").expect("the pair has room");
+    let read = rt.block_on(within("the read woken from the poller", waiting));
+    assert_eq!(read.expect("the reader panicked").expect("the read"), b"x");
+    assert_eq!(
+        attempts.load(SeqCst),
+        2,
+        "one try before the wait, one after"
+    );
+}
+
+#[test]
 fn into_inner_gives_the_descriptor_back_non_blocking() {
     let _watchdog = watchdog(LIMIT, "into_inner_gives_the_descriptor_back");
     let rt = runtime(1);
