@@ -473,7 +473,10 @@ MUTATIONS = [
         "src/executor/shared.rs",
         "                woken.drain(..).for_each(task::wake_any);",
         "                woken.clear();",
-        test("async_fd", "readable_returns_once_the_other_end_writes"),
+        test(
+            "async_fd",
+            "a_write_from_another_thread_wakes_the_task_while_the_worker_sleeps_in_the_poller",
+        ),
     ),
     Mutation(
         "an empty-wheel fast path taken with one timer still filed",

@@ -166,10 +166,9 @@ fn a_write_from_another_thread_wakes_the_task_while_the_worker_sleeps_in_the_pol
     (&a).write_all(b"x").expect("the pair has room");
     let read = rt.block_on(within("the read woken from the poller", waiting));
     assert_eq!(read.expect("the reader panicked").expect("the read"), b"x");
-    assert_eq!(
-        attempts.load(SeqCst),
-        2,
-        "one try before the wait, one after"
+    assert!(
+        attempts.load(SeqCst) >= 2,
+        "a try before the wait, one after"
     );
 }
 
